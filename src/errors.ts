@@ -1,0 +1,53 @@
+/**
+ * One error class per kind, each with a stable `code` (and `name`, which tap
+ * matches on). Protocol-level failures are turned into ERR / unpack / ng lines
+ * by the service; per-ref rejections are ReceiveCommand results, not errors.
+ */
+export class PushgateError extends Error {
+  readonly code: string;
+  readonly data: Record<string, unknown>;
+  constructor(code: string, message: string, data: Record<string, unknown> = {}) {
+    super(message);
+    this.code = code;
+    this.name = new.target.name;
+    this.data = data;
+  }
+  toJSON() {
+    return { name: this.name, code: this.code, message: this.message, data: this.data };
+  }
+}
+
+/** Malformed pkt-lines, commands, capabilities: the connection ends with a message. */
+export class ProtocolError extends PushgateError {
+  constructor(message: string, data: Record<string, unknown> = {}) {
+    super('E_PROTOCOL', message, data);
+  }
+}
+
+/** A pack that cannot be ingested; `message` is what follows `unpack ` in the report. */
+export class PackError extends PushgateError {
+  constructor(code: string, message: string, data: Record<string, unknown> = {}) {
+    super(code, message, data);
+  }
+}
+
+/** A configured limit was exceeded where the bytes are read. */
+export class LimitError extends PushgateError {
+  constructor(code: string, message: string, data: Record<string, unknown> = {}) {
+    super(code, message, data);
+  }
+}
+
+/** Repository missing, unreadable or malformed on disk. */
+export class RepositoryError extends PushgateError {
+  constructor(code: string, message: string, data: Record<string, unknown> = {}) {
+    super(code, message, data);
+  }
+}
+
+/** An object that does not parse or is missing. */
+export class ObjectError extends PushgateError {
+  constructor(code: string, message: string, data: Record<string, unknown> = {}) {
+    super(code, message, data);
+  }
+}

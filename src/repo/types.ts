@@ -1,0 +1,91 @@
+import type { HashAlgorithm } from '../objects/oid.js';
+import type { ObjectReader } from '../objects/object-reader.js';
+import type { GitObject } from '../objects/object-type.js';
+
+/** Read side of a git config file (repository `config`), git's key rules. */
+export interface GitConfig {
+  /** Last value of a key such as `receive.denyDeletes` or `remote.origin.url`; undefined when unset. */
+  get(key: string): string | undefined;
+  getAll(key: string): string[];
+  /** git's boolean rules (true/yes/on/1, false/no/off/0, empty = false, key without `=` = true). */
+  getBool(key: string, fallback: boolean): boolean;
+  /** git's integer rules incl. k/m/g suffixes. */
+  getInt(key: string, fallback: number): number;
+}
+
+export interface RefEntry {
+  name: string;
+  oid: string;
+}
+
+/** One compare-and-swap: zero oldOid = must not exist; zero newOid = delete. */
+export interface RefUpdate {
+  name: string;
+  oldOid: string;
+  newOid: string;
+}
+
+export type RefFailureKind =
+  | 'stale' // ref is not at oldOid
+  | 'exists' // create, but the ref exists
+  | 'missing' // update/delete, but the ref does not exist
+  | 'conflict' // directory/file conflict with another ref
+  | 'non-commit' // non-commit object into refs/heads/* or HEAD
+  | 'missing-object' // new object is not in the object database
+  | 'lock' // could not take the lock
+  | 'io';
+
+export interface RefFailure {
+  kind: RefFailureKind;
+  /** The ref layer's text as git prints it after `error: `, e.g. "cannot lock ref 'refs/heads/x': is at A but expected B". */
+  message: string;
+}
+
+export interface RefStore {
+  /** Every ref under refs/ (loose overriding packed), sorted by name in C locale, symrefs resolved. */
+  list(): Promise<RefEntry[]>;
+  /** Resolve a ref name (following symrefs) to an oid, or null. */
+  resolve(name: string): Promise<string | null>;
+  /** Target of a symbolic ref (e.g. HEAD -> refs/heads/main), or null if not symbolic. */
+  readSymbolic(name: string): Promise<string | null>;
+  /**
+   * Apply updates as compare-and-swap. atomic: all or nothing, also if the
+   * process dies part-way (a journal is rolled forward on next open).
+   * Otherwise each update succeeds or fails on its own. Durable (fsync) before
+   * it resolves. Result i is null on success, else why update i failed.
+   */
+  update(updates: RefUpdate[], options: { atomic: boolean; reflogMessage?: string }): Promise<(RefFailure | null)[]>;
+}
+
+/** Where a push's objects wait until every check has passed. */
+export interface Quarantine {
+  /** Absolute path, `<gitdir>/objects/tmp_objdir-incoming-XXXXXX`. */
+  readonly dir: string;
+  /** Absolute `<dir>/pack`, where the incoming pack and idx are written. */
+  readonly packDir: string;
+  /** Objects of the quarantine layered over the repository's. */
+  readonly objects: ObjectDatabase;
+  /** Make the quarantined objects part of the repository (pack before idx). */
+  migrate(): Promise<void>;
+  /** Remove everything; safe to call more than once and after migrate(). */
+  discard(): Promise<void>;
+}
+
+export interface ObjectDatabase extends ObjectReader {
+  /** Write a loose object; returns its id. */
+  write(object: GitObject): Promise<string>;
+  /** Pick up packs added on disk since the database was opened. */
+  refresh(): Promise<void>;
+}
+
+export interface Repository {
+  /** Absolute path of the bare repository (the git dir). */
+  readonly gitDir: string;
+  readonly algo: HashAlgorithm;
+  readonly config: GitConfig;
+  readonly objects: ObjectDatabase;
+  readonly refs: RefStore;
+  createQuarantine(): Promise<Quarantine>;
+  /** Re-read config from disk. */
+  reloadConfig(): Promise<void>;
+}
