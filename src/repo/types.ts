@@ -11,6 +11,8 @@ export interface GitConfig {
   getBool(key: string, fallback: boolean): boolean;
   /** git's integer rules incl. k/m/g suffixes. */
   getInt(key: string, fallback: number): number;
+  /** Every key that has a value, canonical form (section and name lower-case, subsection as written). */
+  keys(): string[];
 }
 
 export interface RefEntry {
@@ -33,6 +35,8 @@ export type RefFailureKind =
   | 'non-commit' // non-commit object into refs/heads/* or HEAD
   | 'missing-object' // new object is not in the object database
   | 'lock' // could not take the lock
+  | 'bad-name' // not HEAD or a valid name under refs/
+  | 'aborted' // atomic: not applied because another update of the transaction failed
   | 'io';
 
 export interface RefFailure {
@@ -65,6 +69,10 @@ export interface Quarantine {
   readonly packDir: string;
   /** Objects of the quarantine layered over the repository's. */
   readonly objects: ObjectDatabase;
+  /** Whether the object arrived with this push (is in the quarantine itself, not the repository). */
+  isIncoming(oid: string): Promise<boolean>;
+  /** Every object id the push brought. */
+  listObjects(): AsyncIterable<string>;
   /** Make the quarantined objects part of the repository (pack before idx). */
   migrate(): Promise<void>;
   /** Remove everything; safe to call more than once and after migrate(). */

@@ -1,0 +1,160 @@
+import type { Logger } from 'pino';
+import type { Identity } from '../receive/types.js';
+import type { Access, AccessControl, AccessVerdict } from '../transport/access.js';
+import type { Queryable } from '../db/database.js';
+import { adoptRepository } from '../db/adoption.js';
+import { findRepository, type RepositoryRecord } from '../db/repositories.js';
+import { AuthorizedKeysFile } from './authorized-keys.js';
+import { groupsOfUser } from './groups.js';
+import { grantedLevel, higherLevel, levelRank } from './permissions.js';
+import { findKeyOwner, touchSshKey } from './ssh-keys.js';
+import { verifyToken, type TokenScope } from './tokens.js';
+import { findUserById } from './users.js';
+
+/** Group marker of identities from the authorized_keys file; `:` cannot occur in real group names. */
+export const AUTHORIZED_KEYS_GROUP = ':authorized-keys';
+
+/** The identities this module hands out: an Identity plus how it was proved. */
+export interface AccountIdentity extends Identity {
+  via?: 'token' | 'ssh-key' | 'authorized-keys';
+  tokenId?: number;
+  /** A token's scopes (null: all the user may do). */
+  scopes?: TokenScope[] | null;
+  keyFingerprint?: string;
+}
+
+export interface AccountAccessOptions {
+  db: Queryable;
+  /** Data folder: repositories found there but not yet registered are adopted on first access. */
+  dataDir?: string;
+  /** An OpenSSH authorized_keys file whose keys may push to every repository. */
+  authorizedKeysFile?: string;
+  log?: Logger;
+}
+
+/**
+ * Who may do what, from PostgreSQL: users with SSH keys and tokens, grants
+ * per repository or pattern to users and groups, repository owners, admins,
+ * and per-repository anonymous read/push. The one permission check every
+ * transport calls.
+ */
+export class AccountAccessControl implements AccessControl {
+  readonly acceptsCredentials = true;
+  private readonly db: Queryable;
+  private readonly dataDir?: string;
+  private readonly authorizedKeys?: AuthorizedKeysFile;
+
+  constructor(options: AccountAccessOptions) {
+    this.db = options.db;
+    this.dataDir = options.dataDir;
+    if (options.authorizedKeysFile) this.authorizedKeys = new AuthorizedKeysFile(options.authorizedKeysFile, options.log);
+  }
+
+  /** Reads the authorized_keys file once, so a wrong path fails at start; returns its key count. */
+  async loadAuthorizedKeys(): Promise<number> {
+    return this.authorizedKeys ? this.authorizedKeys.load() : 0;
+  }
+
+  async authenticatePassword(username: string, secret: string): Promise<AccountIdentity | null> {
+    const token = await verifyToken(this.db, secret, username);
+    return token ? this.tokenIdentity(token) : null;
+  }
+
+  /** A token alone (`Authorization: Bearer …`), without a username. */
+  async authenticateToken(secret: string): Promise<AccountIdentity | null> {
+    const token = await verifyToken(this.db, secret);
+    return token ? this.tokenIdentity(token) : null;
+  }
+
+  private async tokenIdentity(token: { tokenId: number; userId: number; username: string; scopes: TokenScope[] | null }): Promise<AccountIdentity> {
+    return {
+      userId: token.userId,
+      username: token.username,
+      groups: await groupsOfUser(this.db, token.userId),
+      via: 'token',
+      tokenId: token.tokenId,
+      scopes: token.scopes,
+    };
+  }
+
+  async authenticatePublicKey(_algorithm: string, keyBlob: Buffer): Promise<AccountIdentity | null> {
+    const owner = await findKeyOwner(this.db, keyBlob);
+    if (owner) {
+      await touchSshKey(this.db, owner.keyId);
+      return {
+        userId: owner.userId,
+        username: owner.username,
+        groups: await groupsOfUser(this.db, owner.userId),
+        via: 'ssh-key',
+        keyFingerprint: owner.fingerprint,
+      };
+    }
+    const listed = await this.authorizedKeys?.find(keyBlob);
+    if (!listed) return null;
+    return {
+      username: listed.comment || listed.fingerprint,
+      groups: [AUTHORIZED_KEYS_GROUP],
+      via: 'authorized-keys',
+      keyFingerprint: listed.fingerprint,
+    };
+  }
+
+  async check(identity: Identity | undefined, repo: string, access: Access): Promise<AccessVerdict> {
+    const record = await this.repository(repo);
+    if (!record) return 'not-found';
+    const level = await this.levelOn(identity, record);
+    if (levelRank(level) >= levelRank(access)) return 'allow';
+    return level ? 'deny' : 'not-found';
+  }
+
+  refusal(identity: Identity | undefined, repo: string, access: Access): string {
+    if (!identity?.username) {
+      const what = access === 'read' ? 'Reading' : access === 'write' ? 'Pushing to' : 'Administering';
+      return `${what} ${repo} needs authentication: an SSH key, or a username and token over HTTP.`;
+    }
+    const scopes = (identity as AccountIdentity).scopes;
+    const scopeNote = scopes?.length ? ` (the token used is limited to: ${scopes.join(', ')})` : '';
+    return `Permission to ${repo} denied to ${identity.username}: ${access} access is needed${scopeNote}.`;
+  }
+
+  /** Whether the identity may use the admin API: an admin user, with an unscoped or admin-scoped token. */
+  async isAdmin(identity: Identity | undefined): Promise<boolean> {
+    if (identity?.userId === undefined) return false;
+    const user = await findUserById(this.db, identity.userId);
+    const scopes = (identity as AccountIdentity).scopes;
+    return !!user?.admin && (!scopes?.length || scopes.includes('admin'));
+  }
+
+  /** The highest level the identity has on the repository, or null when it may not even see it. */
+  async levelOn(identity: Identity | undefined, record: RepositoryRecord): Promise<Access | null> {
+    const anonymous: Access | null = record.anonymousPush ? 'write' : record.anonymousRead ? 'read' : null;
+    if (identity?.userId === undefined) {
+      // Keys from the authorized_keys file push everywhere, by the operator's choice.
+      if (identity?.groups?.includes(AUTHORIZED_KEYS_GROUP)) return higherLevel(anonymous, 'write');
+      return anonymous;
+    }
+    const user = await findUserById(this.db, identity.userId);
+    if (!user) return anonymous; // removed since they authenticated
+    let level: Access | null = user.admin ? 'admin' : anonymous;
+    if (record.owner && record.owner.toLowerCase() === user.username.toLowerCase()) level = 'admin';
+    level = higherLevel(level, await grantedLevel(this.db, user.id, record.name));
+    return capByScopes(level, (identity as AccountIdentity).scopes);
+  }
+
+  private async repository(name: string): Promise<RepositoryRecord | null> {
+    const record = await findRepository(this.db, name);
+    if (record || !this.dataDir) return record;
+    return adoptRepository(this.db, this.dataDir, name);
+  }
+}
+
+/** A scoped token can do at most what its highest scope allows, and never more than its user. */
+function capByScopes(level: Access | null, scopes: TokenScope[] | null | undefined): Access | null {
+  if (!level || !scopes?.length) return level;
+  const cap = scopes.reduce<Access | null>((best, scope) => higherLevel(best, scope), null);
+  return levelRank(level) <= levelRank(cap) ? level : cap;
+}
+
+export function createAccessControl(options: AccountAccessOptions): AccountAccessControl {
+  return new AccountAccessControl(options);
+}

@@ -1,0 +1,30 @@
+import { InvalidInputError } from '../db/errors.js';
+
+const UNIT_MS: Record<string, number> = {
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 7 * 86_400_000,
+  y: 365 * 86_400_000,
+};
+
+/** `90s`, `15m`, `12h`, `30d`, `2w`, `1y` → milliseconds. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+)\s*([smhdwy])$/.exec(text.trim());
+  if (!match) throw new InvalidInputError(`'${text}' is not a duration (use e.g. 30d, 12h, 2w, 1y)`, { duration: text });
+  const ms = Number(match[1]) * UNIT_MS[match[2]!]!;
+  if (ms <= 0) throw new InvalidInputError(`a duration must be positive, not '${text}'`, { duration: text });
+  return ms;
+}
+
+/**
+ * A point in time given as an ISO date (`2025-01-31`, `2025-01-31T12:00Z`)
+ * or as a duration back from now (`2h`, `7d`) — what `--since` accepts.
+ */
+export function parsePointInTime(text: string, now = new Date()): Date {
+  if (/^\d+\s*[smhdwy]$/.test(text.trim())) return new Date(now.getTime() - parseDuration(text));
+  const date = new Date(text);
+  if (Number.isNaN(date.getTime())) throw new InvalidInputError(`'${text}' is neither a date nor a duration like 2h or 7d`, { time: text });
+  return date;
+}

@@ -1,0 +1,63 @@
+import { InvalidInputError } from '../db/errors.js';
+
+/**
+ * Repository patterns in grants: a name (`team/app`, `team/app.git`) or a
+ * glob where `*` and `?` stay within one path segment and `**` crosses them
+ * (`team/*`, `**`). A `.git` suffix is ignored on both sides, so `team/app`
+ * also matches the repository `team/app.git`.
+ */
+export function normalizeRepoPattern(raw: string): string {
+  const pattern = raw.trim().replace(/^\/+/, '').replace(/\/+$/, '');
+  if (!pattern || pattern.length > 1024) throw new InvalidInputError(`'${raw}' is not a repository name or pattern`, { pattern: raw });
+  for (const part of pattern.split('/')) {
+    if (part === '' || part === '.' || part === '..' || (part.startsWith('.') && !part.startsWith('.*'))) {
+      throw new InvalidInputError(`'${raw}' is not a repository name or pattern`, { pattern: raw });
+    }
+    if (!/^[A-Za-z0-9._@+*?-]+$/.test(part)) throw new InvalidInputError(`'${raw}' has characters a repository name cannot have`, { pattern: raw });
+  }
+  return pattern;
+}
+
+export function isGlob(pattern: string): boolean {
+  return /[*?]/.test(pattern);
+}
+
+const compiled = new Map<string, RegExp>();
+
+export function repoPatternMatches(pattern: string, repoName: string): boolean {
+  let regex = compiled.get(pattern);
+  if (!regex) {
+    regex = globToRegExp(stripGitSuffix(pattern));
+    if (compiled.size > 10_000) compiled.clear();
+    compiled.set(pattern, regex);
+  }
+  return regex.test(stripGitSuffix(repoName));
+}
+
+function stripGitSuffix(name: string): string {
+  return name.endsWith('.git') ? name.slice(0, -4) : name;
+}
+
+function globToRegExp(glob: string): RegExp {
+  let source = '';
+  for (let i = 0; i < glob.length; i++) {
+    const ch = glob[i]!;
+    if (ch === '*' && glob[i + 1] === '*') {
+      // `**/` also matches nothing, so `team/**/app` matches `team/app`.
+      if (glob[i + 2] === '/') {
+        source += '(?:.*/)?';
+        i += 2;
+      } else {
+        source += '.*';
+        i += 1;
+      }
+    } else if (ch === '*') {
+      source += '[^/]*';
+    } else if (ch === '?') {
+      source += '[^/]';
+    } else {
+      source += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    }
+  }
+  return new RegExp(`^${source}$`);
+}

@@ -1,0 +1,43 @@
+import { parseArgs } from 'node:util';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { initRepository } from '../../repo/repository.js';
+import { isGitDir } from '../../repo/git-dir.js';
+import { normalizeRepoName } from '../../transport/repo-path.js';
+import { UsageError, type CliCommand } from '../command.js';
+
+/** `pushgate repo create`: a bare repository written by pushgate itself. */
+export const repoCommand: CliCommand = {
+  name: 'repo',
+  summary: 'Create repositories in a data folder',
+  usage: 'pushgate repo create <name> --data <dir> [--object-format sha1|sha256] [--default-branch main]',
+  async run(args, io) {
+    const [action, ...rest] = args;
+    if (action !== 'create') throw new UsageError(`unknown action '${action ?? ''}'`);
+    const { values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        data: { type: 'string' },
+        'object-format': { type: 'string', default: 'sha1' },
+        'default-branch': { type: 'string', default: 'main' },
+      },
+    });
+    if (!values.data) throw new UsageError('--data <dir> is required');
+    if (positionals.length !== 1) throw new UsageError('expected one repository name');
+    const algo = values['object-format'];
+    if (algo !== 'sha1' && algo !== 'sha256') throw new UsageError(`unknown object format '${algo}'`);
+    const name = normalizeRepoName(positionals[0]);
+    if (!name) throw new UsageError(`'${positionals[0]}' is not a valid repository name`);
+    const relative = name.endsWith('.git') ? name : `${name}.git`;
+    const gitDir = path.join(path.resolve(values.data), relative);
+    if (await isGitDir(gitDir)) {
+      io.stderr.write(`fatal: repository '${relative}' already exists\n`);
+      return 128;
+    }
+    await mkdir(path.dirname(gitDir), { recursive: true });
+    await initRepository(gitDir, { algo, defaultBranch: values['default-branch'] });
+    io.stdout.write(`Created ${relative} (${algo}) in ${gitDir}\n`);
+    return 0;
+  },
+};

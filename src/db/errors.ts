@@ -1,0 +1,41 @@
+import { PushgateError } from '../errors.js';
+
+/** The database could not be opened, reached or migrated. */
+export class DatabaseError extends PushgateError {
+  constructor(code: string, message: string, data: Record<string, unknown> = {}) {
+    super(code, message, data);
+  }
+}
+
+/** Another process (or this one) already holds the embedded database of a data folder. */
+export class DatabaseLockedError extends DatabaseError {
+  constructor(message: string, data: Record<string, unknown> = {}) {
+    super('E_DB_LOCKED', message, data);
+  }
+}
+
+/** A user, key, token, group, grant or repository that does not exist. */
+export class NotFoundError extends PushgateError {
+  constructor(message: string, data: Record<string, unknown> = {}) {
+    super('E_NOT_FOUND', message, data);
+  }
+}
+
+/** Creating something that already exists (a username, a key fingerprint, …). */
+export class ConflictError extends PushgateError {
+  constructor(message: string, data: Record<string, unknown> = {}) {
+    super('E_CONFLICT', message, data);
+  }
+}
+
+/** A malformed name, key, level, pattern or duration. */
+export class InvalidInputError extends PushgateError {
+  constructor(message: string, data: Record<string, unknown> = {}) {
+    super('E_INVALID', message, data);
+  }
+}
+
+/** PostgreSQL's unique_violation, to turn into a ConflictError with a message of our own. */
+export function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: unknown })?.code === '23505';
+}

@@ -1,0 +1,86 @@
+import { constants as bufferConstants } from 'node:buffer';
+import { PackError } from '../errors.js';
+import { PACK_ERROR } from './pack-errors.js';
+
+/**
+ * git deltas: two size varints (base, result), then ops. An op with the high
+ * bit set copies a range of the base (offset/size bytes present per flag
+ * bits, size 0 meaning 0x10000); 1..127 inserts that many literal bytes;
+ * 0 is reserved and invalid.
+ */
+
+export interface DeltaSizes {
+  baseSize: number;
+  resultSize: number;
+  /** Where the ops begin. */
+  opsStart: number;
+}
+
+const MAX_BUFFER = bufferConstants.MAX_LENGTH;
+
+function badDelta(detail: string): PackError {
+  return new PackError(PACK_ERROR.delta, `bad delta: ${detail}`);
+}
+
+function readSize(delta: Buffer, pos: number): [number, number] {
+  let size = 0;
+  let multiplier = 1;
+  let byte: number;
+  do {
+    if (pos >= delta.length) throw badDelta('truncated size header');
+    if (multiplier > 2 ** 49) throw badDelta('size header too long');
+    byte = delta[pos++]!;
+    size += (byte & 0x7f) * multiplier;
+    multiplier *= 128;
+  } while (byte & 0x80);
+  return [size, pos];
+}
+
+export function readDeltaSizes(delta: Buffer): DeltaSizes {
+  const [baseSize, afterBase] = readSize(delta, 0);
+  const [resultSize, opsStart] = readSize(delta, afterBase);
+  return { baseSize, resultSize, opsStart };
+}
+
+export function applyDelta(base: Buffer, delta: Buffer): Buffer {
+  const { baseSize, resultSize, opsStart } = readDeltaSizes(delta);
+  if (baseSize !== base.length) {
+    throw badDelta(`base size ${base.length} does not match the delta's ${baseSize}`);
+  }
+  if (resultSize >= MAX_BUFFER) throw badDelta(`result size ${resultSize} is too large`);
+  const out = Buffer.allocUnsafe(resultSize);
+  const end = delta.length;
+  let pos = opsStart;
+  let written = 0;
+  while (pos < end) {
+    const op = delta[pos++]!;
+    if (op & 0x80) {
+      let offset = 0;
+      let size = 0;
+      // Each flag bit says whether that byte of offset/size is present.
+      if (op & 0x01) offset = delta[pos++]!;
+      if (op & 0x02) offset |= delta[pos++]! << 8;
+      if (op & 0x04) offset |= delta[pos++]! << 16;
+      if (op & 0x08) offset = (offset | (delta[pos++]! << 24)) >>> 0;
+      if (op & 0x10) size = delta[pos++]!;
+      if (op & 0x20) size |= delta[pos++]! << 8;
+      if (op & 0x40) size |= delta[pos++]! << 16;
+      if (pos > end) throw badDelta('truncated copy op');
+      if (size === 0) size = 0x10000;
+      if (offset + size > baseSize) throw badDelta('copy op reads past the end of the base');
+      if (written + size > resultSize) throw badDelta('copy op writes past the declared result size');
+      base.copy(out, written, offset, offset + size);
+      written += size;
+    } else if (op !== 0) {
+      if (pos + op > end) throw badDelta('truncated insert op');
+      if (written + op > resultSize) throw badDelta('insert op writes past the declared result size');
+      delta.copy(out, written, pos, pos + op);
+      pos += op;
+      written += op;
+    } else {
+      throw badDelta('reserved op 0');
+    }
+  }
+  if (written !== resultSize) throw badDelta(`result is ${written} bytes, the delta declares ${resultSize}`);
+  return out;
+}

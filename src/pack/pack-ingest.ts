@@ -1,0 +1,179 @@
+import zlib from 'node:zlib';
+import type { Hash } from 'node:crypto';
+import { PackError } from '../errors.js';
+import { PACK_TYPE, objectTypeFromCode } from '../objects/object-type.js';
+import { createObjectHasher, hashLength, objectHeader, type HashAlgorithm } from '../objects/oid.js';
+import { readDeltaSizes } from './delta.js';
+import { parseEntryPrefix } from './entry-prefix.js';
+import { inflateEntry, type Inflated } from './inflate.js';
+import { ObjectTable } from './object-table.js';
+import type { PackInput } from './pack-input.js';
+import { PACK_ERROR, badObject, objectTooLarge, truncatedPack } from './pack-errors.js';
+import { PACK_HEADER_LENGTH, parsePackHeader, type PackHeader } from './pack-header.js';
+import type { ProgressReporter } from './progress.js';
+
+/** The longest entry header: size varint, then a REF base id (32 bytes) or an OFS varint. */
+const MAX_ENTRY_HEADER = 8 + 32;
+/** Growth step while an entry's zlib stream is still incomplete. */
+const MIN_INFLATE_REFILL = 64 * 1024;
+
+export interface IngestOptions {
+  algo: HashAlgorithm;
+  maxObjectSize?: number;
+  progress: ProgressReporter;
+}
+
+export interface IngestResult {
+  header: PackHeader;
+  table: ObjectTable;
+  /** REF_DELTA entries by the hex id of their base. */
+  refChildren: Map<string, number[]>;
+  /** Where the trailer starts. */
+  endOfObjects: number;
+  /** The pack's own trailer hash, verified. */
+  packHash: Buffer;
+}
+
+/**
+ * First pass over a streamed pack: checks the header, walks every entry
+ * (inflating it to find where it ends and to check its size), records
+ * offset, crc32, type and base, hashes whole objects right away, and checks
+ * the trailer and that nothing follows it. Deltas are resolved later.
+ */
+export async function ingestPack(input: PackInput, options: IngestOptions): Promise<IngestResult> {
+  const { algo, maxObjectSize, progress } = options;
+  const hl = hashLength(algo);
+  if (!(await input.fill(PACK_HEADER_LENGTH))) {
+    throw new PackError(PACK_ERROR.header, 'eof before pack header was fully read');
+  }
+  const header = parsePackHeader(input.buf.subarray(input.pos, input.pos + PACK_HEADER_LENGTH));
+  const packHasher = createObjectHasher(algo);
+  packHasher.update(input.buf.subarray(input.pos, input.pos + PACK_HEADER_LENGTH));
+  input.consume(PACK_HEADER_LENGTH);
+
+  const table = new ObjectTable(hl, Math.min(header.objectCount, 1 << 16));
+  const refChildren = new Map<string, number[]>();
+  progress.start('receiving', header.objectCount);
+
+  for (let n = 0; n < header.objectCount; n++) {
+    const offset = input.offset;
+    try {
+      readEntry(await locateEntry(input, offset, hl, maxObjectSize));
+    } catch (error) {
+      throw await explainEntryFailure(error, input, packHasher, offset, hl, n, header.objectCount);
+    }
+    progress.tick(n + 1);
+  }
+
+  function readEntry(entry: LocatedEntry): void {
+    const { offset, headerLength, typeCode, size, baseOffset, inflated } = entry;
+    const raw = input.buf.subarray(input.pos, input.pos + headerLength + inflated.consumed);
+    packHasher.update(raw);
+    const i = table.add(offset, headerLength, typeCode, size, zlib.crc32(raw), baseOffset);
+    if (typeCode === PACK_TYPE.refDelta) {
+      const base = input.buf.toString('hex', input.pos + headerLength - hl, input.pos + headerLength);
+      const siblings = refChildren.get(base);
+      if (siblings) siblings.push(i);
+      else refChildren.set(base, [i]);
+    }
+    if (typeCode >= PACK_TYPE.ofsDelta) {
+      const { resultSize } = readDeltaSizes(inflated.data);
+      if (maxObjectSize !== undefined && resultSize > maxObjectSize) throw objectTooLarge(offset, resultSize, maxObjectSize);
+    } else {
+      const type = objectTypeFromCode(typeCode)!;
+      const oid = createObjectHasher(algo).update(objectHeader(type, size)).update(inflated.data).digest();
+      table.setOid(i, oid);
+    }
+    input.consume(raw.length);
+  }
+
+  const endOfObjects = input.offset;
+  const packHash = packHasher.copy().digest();
+  if (!(await input.fill(hl))) throw truncatedPack(input.offset);
+  const trailer = input.buf.subarray(input.pos, input.pos + hl);
+  if (!trailer.equals(packHash)) {
+    throw (await endsWithOwnHash(input, packHasher, hl))
+      ? new PackError(PACK_ERROR.objectCount, `pack has more objects than its header says (${header.objectCount})`, {
+          declared: header.objectCount,
+        })
+      : new PackError(PACK_ERROR.trailer, 'pack is corrupted (SHA1 mismatch)', {
+          expected: packHash.toString('hex'),
+          actual: trailer.toString('hex'),
+        });
+  }
+  input.consume(hl);
+  if (await input.fill(1)) {
+    throw new PackError(PACK_ERROR.trailingGarbage, 'pack has junk at the end', { offset: input.offset });
+  }
+  return { header, table, refChildren, endOfObjects, packHash };
+}
+
+interface LocatedEntry {
+  offset: number;
+  headerLength: number;
+  typeCode: number;
+  size: number;
+  baseOffset: number;
+  inflated: Inflated;
+}
+
+/** Parses the entry header at input.pos and inflates its data, fetching input as needed; consumes nothing. */
+async function locateEntry(input: PackInput, offset: number, hl: number, maxObjectSize: number | undefined): Promise<LocatedEntry> {
+  await input.fill(MAX_ENTRY_HEADER);
+  const parsed = parseEntryPrefix(input.buf, input.pos, hl, offset);
+  if (!parsed) throw truncatedPack(offset);
+  const { typeCode, size, headerLength, baseOffset } = parsed;
+  if (maxObjectSize !== undefined && size > maxObjectSize) throw objectTooLarge(offset, size, maxObjectSize);
+
+  for (;;) {
+    const dataStart = input.pos + headerLength;
+    const inflated = inflateEntry(input.buf.subarray(dataStart), size, offset);
+    if (inflated) return { offset, headerLength, typeCode, size, baseOffset, inflated };
+    const have = input.available;
+    if (!(await input.fill(have + Math.max(have, MIN_INFLATE_REFILL)))) {
+      if (input.available === have) throw truncatedPack(offset);
+    }
+  }
+}
+
+/**
+ * When entry n of a pack that announced more cannot be read, check whether
+ * what is left is exactly a valid trailer: then the header overstated the count.
+ */
+async function explainEntryFailure(
+  error: unknown,
+  input: PackInput,
+  packHasher: Hash,
+  offset: number,
+  hl: number,
+  found: number,
+  declared: number,
+): Promise<unknown> {
+  if (!(error instanceof PackError)) return error;
+  try {
+    if (input.offset !== offset) return error;
+    const more = await input.fill(hl + 1);
+    if (!more && input.available === hl && input.buf.subarray(input.pos).equals(packHasher.copy().digest())) {
+      return new PackError(PACK_ERROR.objectCount, `pack has fewer objects (${found}) than its header says (${declared})`, {
+        declared,
+        found,
+      });
+    }
+  } catch {
+    // The original error says more than a failure while looking further.
+  }
+  return error;
+}
+
+/** After a trailer mismatch: is the input's last hash the hash of everything before it? */
+async function endsWithOwnHash(input: PackInput, packHasher: Hash, hl: number): Promise<boolean> {
+  const probe = packHasher.copy();
+  let tail = Buffer.alloc(0);
+  for await (const chunk of input.drain()) {
+    const joined = tail.length === 0 ? chunk : Buffer.concat([tail, chunk]);
+    const keep = Math.min(hl, joined.length);
+    probe.update(joined.subarray(0, joined.length - keep));
+    tail = Buffer.from(joined.subarray(joined.length - keep));
+  }
+  return tail.length === hl && tail.equals(probe.digest());
+}

@@ -1,0 +1,33 @@
+import { LimitError, ProtocolError } from '../errors.js';
+import type { ByteReader } from './byte-reader.js';
+import { parsePktLength, type Packet } from './pkt-line.js';
+
+/** Reads pkt-lines from a ByteReader; `null` at a clean end of stream. */
+export class PktLineReader {
+  /** Payload bytes read so far, checked against maxBytes (receive.maxCommandBytes-like). */
+  private total = 0;
+
+  constructor(
+    readonly bytes: ByteReader,
+    private readonly maxBytes = Number.MAX_SAFE_INTEGER,
+  ) {}
+
+  async read(): Promise<Packet | null> {
+    const header = await this.bytes.readExact(4, 'pkt-line length');
+    if (!header) return null;
+    const length = parsePktLength(header);
+    if (length === 0) return { kind: 'flush' };
+    if (length === 1) return { kind: 'delim' };
+    if (length === 2) return { kind: 'response-end' };
+    if (length < 4) throw new ProtocolError(`protocol error: bad line length ${length}`);
+    this.total += length;
+    if (this.total > this.maxBytes) {
+      throw new LimitError('E_COMMAND_TOO_LARGE', `commands exceed the limit of ${this.maxBytes} bytes`);
+    }
+    const data = (await this.bytes.readExact(length - 4, 'pkt-line')) ?? Buffer.alloc(0);
+    if (data.length >= 4 && data.toString('latin1', 0, 4) === 'ERR ') {
+      throw new ProtocolError(`remote error: ${data.toString('utf8', 4).replace(/\n$/, '')}`);
+    }
+    return { kind: 'data', data };
+  }
+}

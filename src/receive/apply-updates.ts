@@ -1,0 +1,73 @@
+import type { ResponseWriter } from '../protocol/response-writer.js';
+import type { RefStore, RefUpdate } from '../repo/types.js';
+import type { ReceiveCommand } from './command.js';
+
+/**
+ * The ref transaction(s) for the commands still pending, with git 2.39's
+ * outcomes: non-atomic = one compare-and-swap per command, a failure is
+ * `failed to update ref`; atomic = one all-or-nothing transaction, a failure
+ * is `atomic transaction failed` for every command. The ref layer's own
+ * message goes to the client as an `error:` line, as git prints it.
+ */
+export async function applyRefUpdates(
+  commands: ReceiveCommand[],
+  refs: RefStore,
+  options: { atomic: boolean; writer: ResponseWriter; corruptDeletes: Map<ReceiveCommand, string | null> },
+): Promise<void> {
+  const pending = commands.filter((c) => c.pending);
+  if (pending.length === 0) return;
+  const updates = new Map<ReceiveCommand, RefUpdate>();
+  for (const command of pending) {
+    let oldOid = command.oldOid;
+    if (options.corruptDeletes.has(command)) {
+      // git drops the old-value check here; we compare against what the ref holds now.
+      const current = options.corruptDeletes.get(command);
+      if (current === null) {
+        options.writer.warning('deleting a non-existent ref');
+        command.didNotExist = true;
+        command.status = 'ok';
+        continue;
+      }
+      options.writer.warning('allowing deletion of corrupt ref');
+      oldOid = current as string;
+    }
+    updates.set(command, { name: command.refName, oldOid, newOid: command.newOid });
+  }
+  const batch = [...updates];
+  if (batch.length === 0) return;
+
+  if (options.atomic) {
+    const duplicate = firstDuplicate(batch.map(([, u]) => u.name));
+    const failures = duplicate
+      ? [{ kind: 'conflict' as const, message: `multiple updates for ref '${duplicate}' not allowed` }]
+      : await refs.update(batch.map(([, u]) => u), { atomic: true, reflogMessage: 'push' });
+    const failed = failures.filter((f) => f !== null);
+    if (failed.length > 0) {
+      for (const failure of failed) options.writer.error(failure!.message);
+      for (const [command] of batch) command.reject('atomic transaction failed', 'ref-transaction');
+      return;
+    }
+    for (const [command] of batch) command.status = 'ok';
+    return;
+  }
+
+  // Non-atomic: in command order, so a second update of the same ref sees the first.
+  for (const [command, update] of batch) {
+    const [failure] = await refs.update([update], { atomic: false, reflogMessage: 'push' });
+    if (failure) {
+      options.writer.error(failure.message);
+      command.reject('failed to update ref', 'ref-transaction');
+    } else {
+      command.status = 'ok';
+    }
+  }
+}
+
+function firstDuplicate(names: string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return undefined;
+}

@@ -1,0 +1,94 @@
+import { isZeroOid } from '../objects/oid.js';
+import { isValidRefName } from '../repo/refs/refname.js';
+import { isAncestor } from '../repo/graph.js';
+import type { ObjectReader } from '../objects/object-reader.js';
+import type { ResponseWriter } from '../protocol/response-writer.js';
+import type { ReceiveCommand } from './command.js';
+import type { ReceiveSettings } from './settings.js';
+
+const UNCONFIGURED_DELETE_CURRENT = `By default, deleting the current branch is denied, because the next
+'git clone' won't result in any file checked out, causing confusion.
+
+You can set 'receive.denyDeleteCurrent' configuration variable to
+'warn' or 'ignore' in the remote repository to allow deleting the
+current branch, with or without a warning message.
+
+To squelch this message, you can set it to 'refuse'.`;
+
+/** A ref name git-receive-pack 2.39 accepts for any update (no one-level names under refs/). */
+export function isFunnyRefName(refName: string): boolean {
+  return !refName.startsWith('refs/') || !isValidRefName(refName.slice(5), { allowOneLevel: false });
+}
+
+/**
+ * The checks git's update() makes before the update hook, in its order:
+ * funny refname, new object present, receive.denyDeletes,
+ * receive.denyDeleteCurrent, receive.denyNonFastForwards. Rejects the command
+ * with git's reason and prints git's message; returns whether it passed.
+ */
+export async function runBuiltinChecks(
+  command: ReceiveCommand,
+  context: { objects: ObjectReader; settings: ReceiveSettings; headTarget: string | null; writer: ResponseWriter },
+): Promise<boolean> {
+  const { objects, settings, writer } = context;
+  const name = command.refName;
+  if (isFunnyRefName(name)) {
+    writer.error(`refusing to create funny ref '${name}' remotely`);
+    command.reject('funny refname', 'git:refname');
+    return false;
+  }
+  if (command.type !== 'delete' && !(await objects.has(command.newOid))) {
+    writer.error(`unpack should have generated ${command.newOid}, but I can't find it!`);
+    command.reject('bad pack', 'git:objects');
+    return false;
+  }
+  if (command.type === 'delete') {
+    if (settings.denyDeletes && name.startsWith('refs/heads/')) {
+      writer.error(`denying ref deletion for ${name}`);
+      command.reject('deletion prohibited', 'receive.denyDeletes');
+      return false;
+    }
+    if (context.headTarget === name && !checkDeleteCurrent(command, settings, writer)) return false;
+  }
+  if (settings.denyNonFastForwards && command.type === 'update' && name.startsWith('refs/heads/')) {
+    const [oldInfo, newInfo] = await Promise.all([objects.info(command.oldOid), objects.info(command.newOid)]);
+    if (oldInfo?.type !== 'commit' || newInfo?.type !== 'commit') {
+      writer.error(`bad sha1 objects for ${name}`);
+      command.reject('bad ref', 'receive.denyNonFastForwards');
+      return false;
+    }
+    if (!(await isAncestor(objects, command.oldOid, command.newOid))) {
+      writer.error(`denying non-fast-forward ${name} (you should pull first)`);
+      command.reject('non-fast-forward', 'receive.denyNonFastForwards');
+      return false;
+    }
+  }
+  return true;
+}
+
+function checkDeleteCurrent(command: ReceiveCommand, settings: ReceiveSettings, writer: ResponseWriter): boolean {
+  switch (settings.denyDeleteCurrent) {
+    case 'ignore':
+      return true;
+    case 'warn':
+      writer.warning('deleting the current branch');
+      return true;
+    case 'invalid':
+      command.reject('Invalid denyDeleteCurrent setting', 'receive.denyDeleteCurrent');
+      return false;
+    case 'refuse-unconfigured':
+    case 'refuse':
+      if (settings.denyDeleteCurrent === 'refuse-unconfigured') {
+        for (const line of UNCONFIGURED_DELETE_CURRENT.split('\n')) writer.error(line);
+      }
+      writer.error(`refusing to delete the current branch: ${command.refName}`);
+      command.reject('deletion of the current branch prohibited', 'receive.denyDeleteCurrent');
+      return false;
+  }
+}
+
+/** git drops the old-value check when deleting a ref whose old object is gone. */
+export async function deletionTarget(command: ReceiveCommand, objects: ObjectReader): Promise<'normal' | 'corrupt'> {
+  if (isZeroOid(command.newOid) && !(await objects.has(command.oldOid))) return 'corrupt';
+  return 'normal';
+}

@@ -1,0 +1,42 @@
+import type { ObjectReader } from '../objects/object-reader.js';
+import type { ResponseWriter } from '../protocol/response-writer.js';
+import { checkConnectivity } from '../repo/graph.js';
+import type { Quarantine } from '../repo/types.js';
+import type { ReceiveCommand } from './command.js';
+
+/**
+ * Every new tip must be complete: all it reaches is in the quarantine or the
+ * repository (git's rev-list --objects … --not --all). Only the objects the
+ * push brought are walked; one that was already in the repository only has to
+ * exist, since the repository was complete before the push, so the cost grows
+ * with the push, not with the history.
+ */
+export async function checkPushConnectivity(
+  commands: ReceiveCommand[],
+  objects: ObjectReader,
+  quarantine: Quarantine | undefined,
+  clientIsShallow: boolean,
+  writer: ResponseWriter,
+): Promise<void> {
+  const tips = commands.filter((c) => c.pending && c.type !== 'delete');
+  if (tips.length === 0) return;
+  const incomplete = new Set(
+    await checkConnectivity(
+      objects,
+      tips.map((c) => c.newOid),
+      [],
+      quarantine ? { isNew: (oid) => quarantine.isIncoming(oid) } : {},
+    ),
+  );
+  for (const command of tips) {
+    if (!incomplete.has(command.newOid)) continue;
+    // A shallow client's history ends at its shallow roots; git refuses those
+    // pushes with this reason unless receive.shallowUpdate is set.
+    if (clientIsShallow) {
+      command.reject('shallow update not allowed', 'git:shallow');
+    } else {
+      writer.error(`${command.newOid}: missing necessary objects for ${command.refName}`);
+      command.reject('missing necessary objects', 'git:connectivity');
+    }
+  }
+}

@@ -1,0 +1,172 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { PassThrough, pipeline, type Readable, type Writable } from 'node:stream';
+import { createGunzip, createInflate } from 'node:zlib';
+import type { Identity } from '../../receive/types.js';
+import type { Access, AccessControl } from '../access.js';
+import { resolveRepoPath } from '../repo-path.js';
+import { parseGitHttpPath } from './git-paths.js';
+
+/** One git service reachable over smart HTTP (receive-pack; upload-pack later). */
+export interface GitHttpService {
+  name: 'git-receive-pack' | 'git-upload-pack';
+  /** The permission the service needs. */
+  access: Access;
+  /** The whole info/refs body, `# service=…` line included (protocol v2 has none). */
+  advertise(ctx: GitHttpContext): Promise<void>;
+  rpc(ctx: GitHttpContext & { input: Readable }): Promise<void>;
+}
+
+export interface GitHttpContext {
+  repoName: string;
+  gitDir: string;
+  output: Writable;
+  gitProtocol?: string;
+  identity?: Identity;
+  remoteAddress?: string;
+  request: FastifyRequest;
+}
+
+export interface GitHttpOptions {
+  dataDir: string;
+  access: AccessControl;
+  services: GitHttpService[];
+  realm?: string;
+}
+
+const NO_CACHE = {
+  expires: 'Fri, 01 Jan 1980 00:00:00 GMT',
+  pragma: 'no-cache',
+  'cache-control': 'no-cache, max-age=0, must-revalidate',
+};
+
+/**
+ * Smart HTTP as git http-backend serves it: info/refs with the service
+ * header, POST bodies streamed both ways (gzip and chunked accepted), git's
+ * status codes and messages, which git shows to the user as `remote:` lines.
+ */
+export async function gitHttp(app: FastifyInstance, options: GitHttpOptions): Promise<void> {
+  const services = new Map(options.services.map((s) => [s.name, s]));
+  // Hand every body to the handler as a stream: pushes are never buffered, and
+  // a wrong content type still reaches the handler for git's own 415 message.
+  app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
+
+  app.get('/*', async (request, reply) => {
+    const endpoint = parseGitHttpPath(request.url.split('?')[0]);
+    if (!endpoint || endpoint.kind !== 'info-refs') return sendText(reply, 404, 'Not Found');
+    const serviceName = (request.query as { service?: string }).service;
+    if (!serviceName) return sendText(reply, 403, 'pushgate serves the smart HTTP protocol only (no dumb HTTP)');
+    const service = services.get(serviceName as GitHttpService['name']);
+    if (!service) {
+      const known = serviceName === 'git-upload-pack' || serviceName === 'git-receive-pack';
+      return sendText(reply, 403, known ? `Service not enabled: '${serviceName.slice(4)}'` : `Unsupported service: '${serviceName}'`);
+    }
+    const target = await authorize(request, reply, endpoint.repo, service, options);
+    if (!target) return reply;
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': `application/x-${service.name}-advertisement`, ...NO_CACHE });
+    await runService(request, reply, () => service.advertise({ ...target, output: reply.raw, request, gitProtocol: gitProtocolOf(request) }));
+  });
+
+  app.post('/*', async (request, reply) => {
+    const endpoint = parseGitHttpPath(request.url.split('?')[0]);
+    if (!endpoint || endpoint.kind !== 'rpc') return sendText(reply, 404, 'Not Found');
+    const service = services.get(endpoint.service);
+    if (!service) return sendText(reply, 403, `Service not enabled: '${endpoint.service.slice(4)}'`);
+    const expected = `application/x-${service.name}-request`;
+    const contentType = request.headers['content-type'] ?? '';
+    if (contentType !== expected) {
+      return sendText(reply, 415, `Expected POST with Content-Type '${expected}', but received '${contentType}' instead.`);
+    }
+    const target = await authorize(request, reply, endpoint.repo, service, options);
+    if (!target) return reply;
+    const input = decodedBody(request);
+    if (!input) return sendText(reply, 415, `Unsupported Content-Encoding: '${request.headers['content-encoding']}'`);
+    reply.hijack();
+    reply.raw.writeHead(200, { 'content-type': `application/x-${service.name}-result`, ...NO_CACHE });
+    await runService(request, reply, () =>
+      service.rpc({ ...target, input, output: reply.raw, request, gitProtocol: gitProtocolOf(request) }),
+    );
+  });
+}
+
+async function authorize(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  rawRepo: string,
+  service: GitHttpService,
+  options: GitHttpOptions,
+): Promise<{ repoName: string; gitDir: string; identity?: Identity; remoteAddress: string } | null> {
+  const { access } = options;
+  let identity: Identity | undefined;
+  const credentials = basicCredentials(request.headers.authorization);
+  if (credentials) {
+    identity = (await access.authenticatePassword(credentials.user, credentials.password)) ?? undefined;
+    if (!identity) {
+      challenge(reply, options.realm);
+      sendText(reply, 401, 'Authentication failed: unknown user or invalid token.');
+      return null;
+    }
+  }
+  const resolved = await resolveRepoPath(options.dataDir, rawRepo);
+  const repoName = resolved?.name ?? rawRepo;
+  const verdict = resolved ? await access.check(identity, repoName, service.access) : 'not-found';
+  if (verdict === 'allow') return { repoName, gitDir: resolved!.gitDir, identity, remoteAddress: request.ip };
+  if (!identity && access.acceptsCredentials) {
+    // Ask for credentials before saying whether the repository exists.
+    challenge(reply, options.realm);
+    sendText(reply, 401, 'Authentication required.');
+    return null;
+  }
+  if (verdict === 'not-found') {
+    sendText(reply, 404, `Repository not found: ${rawRepo}`);
+    return null;
+  }
+  sendText(reply, 403, access.refusal(identity, repoName, service.access));
+  return null;
+}
+
+function challenge(reply: FastifyReply, realm = 'pushgate'): void {
+  reply.header('www-authenticate', `Basic realm="${realm}", charset="UTF-8"`);
+}
+
+function basicCredentials(header: string | undefined): { user: string; password: string } | null {
+  if (!header?.startsWith('Basic ')) return null;
+  const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return null;
+  return { user: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+function gitProtocolOf(request: FastifyRequest): string | undefined {
+  const value = request.headers['git-protocol'];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The request body, inflated if the client compressed it (JGit gzips; git does not for push). */
+function decodedBody(request: FastifyRequest): Readable | null {
+  const body = request.body as Readable;
+  const encoding = (request.headers['content-encoding'] ?? '').toLowerCase();
+  if (!encoding || encoding === 'identity') return body;
+  const decoder = encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : null;
+  if (!decoder) return null;
+  const out = new PassThrough();
+  pipeline(body, decoder, out, (err) => {
+    if (err) request.log.warn({ err: err.message }, 'request body could not be decoded');
+  });
+  return out;
+}
+
+/** git's clients show a text/plain error body line by line as `remote:`. */
+function sendText(reply: FastifyReply, status: number, message: string): FastifyReply {
+  return reply.code(status).type('text/plain; charset=utf-8').headers(NO_CACHE).send(`${message}\n`);
+}
+
+async function runService(request: FastifyRequest, reply: FastifyReply, run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    request.log.error({ err }, 'git service failed');
+  } finally {
+    reply.raw.end();
+  }
+}

@@ -1,0 +1,149 @@
+import type { Readable, Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { ServerChannel, Session } from 'ssh2';
+import type { Repository } from '../../repo/types.js';
+import type { AuditSink, Identity, ReceiveHooks, ReceivePackOutcome, ReceivePackSession } from '../../receive/types.js';
+import type { Access, AccessControl } from '../access.js';
+import { resolveRepoPath } from '../repo-path.js';
+import { parseExecCommand, type GitService } from './exec-command.js';
+
+export type ReceivePackFn = (session: ReceivePackSession) => Promise<ReceivePackOutcome>;
+
+/** What an upload-pack service will get once one exists (same shape as receive-pack's, no audit). */
+export interface UploadPackSession {
+  repo: Repository;
+  repoName: string;
+  input: Readable;
+  output: Writable;
+  stderr?: Writable;
+  gitProtocol?: string;
+  transport: 'ssh';
+  identity?: Identity;
+  remoteAddress?: string;
+  log?: Logger;
+}
+export type UploadPackFn = (session: UploadPackSession) => Promise<{ exitCode: number }>;
+
+export interface SshGitServices {
+  receivePack: ReceivePackFn;
+  openRepository(gitDir: string): Promise<Repository>;
+  /** Absent: fetch and clone over SSH are refused with a message. */
+  uploadPack?: UploadPackFn;
+}
+
+export interface SessionContext {
+  dataDir: string;
+  access: AccessControl;
+  audit?: AuditSink;
+  hooks?: ReceiveHooks;
+  services: SshGitServices;
+  identity: Identity;
+  remoteAddress?: string;
+  log: Logger;
+}
+
+/** git's exit status when it dies (`fatal:`). */
+const FATAL = 128;
+
+/**
+ * One SSH session channel: `env` (GIT_PROTOCOL), then `exec` of a git
+ * service. A shell gets the one-line greeting forges give; a pty is refused.
+ */
+export function handleSession(session: Session, ctx: SessionContext): void {
+  const env: Record<string, string> = {};
+  session.on('env', (accept, reject, info) => {
+    // Only GIT_PROTOCOL means anything here; others are ignored (as sshd without AcceptEnv).
+    if (info.key === 'GIT_PROTOCOL') env.GIT_PROTOCOL = info.val;
+    accept?.();
+  });
+  session.on('pty', (_accept, reject) => reject?.());
+  session.on('shell', (accept) => {
+    const channel = accept();
+    finish(channel, 1, `Hi ${displayName(ctx.identity)}! You've successfully authenticated, but pushgate does not provide shell access.`);
+  });
+  session.on('exec', (accept, _reject, info) => {
+    const channel = accept();
+    channel.on('error', (err: Error) => ctx.log.debug({ err }, 'ssh channel error'));
+    runExec(channel, info.command, env.GIT_PROTOCOL, ctx).catch((err) => {
+      ctx.log.error({ err, command: info.command }, 'ssh exec failed');
+      finish(channel, FATAL, 'fatal: internal server error; the server log has the details');
+    });
+  });
+  session.on('subsystem', (_accept, reject) => reject());
+}
+
+async function runExec(channel: ServerChannel, command: string, gitProtocol: string | undefined, ctx: SessionContext): Promise<void> {
+  const parsed = parseExecCommand(command);
+  if (parsed.kind === 'not-git') {
+    ctx.log.info({ command }, 'ssh command refused');
+    return finish(channel, 1, `Hi ${displayName(ctx.identity)}! pushgate only runs git commands (git-receive-pack), not '${truncate(command)}'.`);
+  }
+  if (parsed.kind === 'invalid') return finish(channel, FATAL, `fatal: ${parsed.message}`);
+  const { service, path } = parsed;
+  const log = ctx.log.child({ service, path });
+
+  const access: Access = service === 'git-receive-pack' ? 'write' : 'read';
+  if (service !== 'git-receive-pack' && (service === 'git-upload-archive' || !ctx.services.uploadPack)) {
+    log.info('ssh fetch refused: no upload-pack service');
+    return finish(channel, FATAL, `fatal: ${service} is not available on this pushgate server (it accepts pushes only)`);
+  }
+  const resolved = await resolveRepoPath(ctx.dataDir, path);
+  const verdict = resolved ? await ctx.access.check(ctx.identity, resolved.name, access) : 'not-found';
+  if (verdict === 'not-found' || !resolved) {
+    // The same words whether it is missing or hidden from this user: nothing to learn from probing.
+    log.info({ verdict }, 'ssh repository not found');
+    return finish(channel, FATAL, `fatal: '${path}' does not appear to be a git repository`);
+  }
+  if (verdict === 'deny') {
+    log.info({ repo: resolved.name }, 'ssh access denied');
+    return finish(channel, FATAL, `fatal: ${ctx.access.refusal(ctx.identity, resolved.name, access)}`);
+  }
+
+  const repo = await ctx.services.openRepository(resolved.gitDir);
+  const common = {
+    repo,
+    repoName: resolved.name,
+    input: channel,
+    output: channel,
+    stderr: channel.stderr,
+    gitProtocol,
+    transport: 'ssh' as const,
+    identity: ctx.identity,
+    remoteAddress: ctx.remoteAddress,
+    log: ctx.log,
+  };
+  log.info({ repo: resolved.name }, 'ssh git service');
+  const outcome =
+    service === 'git-receive-pack'
+      ? await ctx.services.receivePack({ ...common, audit: ctx.audit, hooks: ctx.hooks, hookEnv: sshHookEnv(ctx) })
+      : await ctx.services.uploadPack!(common);
+  finish(channel, outcome.exitCode);
+}
+
+/** What hooks learn about an SSH pusher (git over sshd would give them SSH_CONNECTION etc.). */
+function sshHookEnv(ctx: SessionContext): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (ctx.identity.username) env.REMOTE_USER = ctx.identity.username;
+  if (ctx.remoteAddress) env.REMOTE_ADDR = ctx.remoteAddress;
+  return env;
+}
+
+/** A message on stderr, then the exit status, then the end: in that order, as the client expects. */
+function finish(channel: ServerChannel, exitCode: number, message?: string): void {
+  if (message && channel.writable) channel.stderr.write(message + '\n');
+  if (!channel.destroyed) {
+    channel.exit(exitCode);
+    channel.end();
+  }
+}
+
+function displayName(identity: Identity): string {
+  return identity.username ?? 'there';
+}
+
+function truncate(text: string): string {
+  const line = text.replace(/[\r\n]+/g, ' ');
+  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
+}
+
+export type { GitService };
