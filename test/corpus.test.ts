@@ -22,7 +22,8 @@ for (const corpus of CORPORA) {
     await gitOk(['clone', '-q', '--mirror', corpus.bundle, source]);
     const dataDir = path.join(dir, 'data');
     const target = path.join(dataDir, `${corpus.name}.git`);
-    await initRepository(target, { algo: 'sha1', defaultBranch: 'main' });
+    const head = (await gitOk(['--git-dir', source, 'symbolic-ref', 'HEAD'])).replace('refs/heads/', '');
+    await initRepository(target, { algo: 'sha1', defaultBranch: head });
     const server = await startTestServer(t, { dataDir, allowAnonymousPush: true });
     const push = await git(['-C', source, 'push', '-q', '--mirror', `${server.url}/${corpus.name}.git`]);
     t.equal(push.code, 0, push.stderr);

@@ -39,6 +39,8 @@ export async function testDatabase(t: Teardown): Promise<TestDatabase> {
   let databaseUrl: string | undefined;
   if (usingPostgres) {
     databaseUrl = await createScratchDatabase(process.env.DATABASE_URL!);
+    const db = await openDatabase({ dataDir, databaseUrl });
+    await migrate(db).finally(() => db.close());
   } else {
     await mkdir(path.dirname(embeddedDatabaseDir(dataDir)), { recursive: true });
     await cp(await embeddedTemplate(), embeddedDatabaseDir(dataDir), { recursive: true });

@@ -2,10 +2,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { parseCommit } from '../src/objects/commit.js';
 import { fsckObject, formatFsckFinding, type FsckFinding } from '../src/objects/fsck.js';
 import { fsckOverridesFromEntries, lookupFsckMessageId } from '../src/objects/fsck-messages.js';
+import { FsckSession } from '../src/objects/fsck-session.js';
 import { parseIdent } from '../src/objects/ident.js';
 import type { ObjectType } from '../src/objects/object-type.js';
 import { hashObject, type HashAlgorithm } from '../src/objects/oid.js';
@@ -28,7 +29,7 @@ function gitAll(cwd: string, args: string[], input?: Buffer): { code: number; ou
   return { code: result.status ?? 128, output: result.stdout.toString() + result.stderr.toString() };
 }
 
-function bareRepo(t: Tap.Test, algo: HashAlgorithm = 'sha1'): string {
+function bareRepo(t: Test, algo: HashAlgorithm = 'sha1'): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pushgate-objects-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   git(dir, ['init', '-q', '--bare', `--object-format=${algo}`, 'r.git']);
@@ -43,12 +44,6 @@ function catFile(repo: string, type: string, oid: string): Buffer {
   return git(repo, ['cat-file', type, oid]);
 }
 
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace Tap {
-    type Test = typeof t;
-  }
-}
 
 t.test('parses commits, tags and trees made by git', async (t) => {
   for (const algo of ['sha1', 'sha256'] as const) {
@@ -264,4 +259,39 @@ t.test('fsck levels can be overridden like receive.fsck.<msg-id>', async (t) => 
   t.throws(() => fsckOverridesFromEntries([['nulInHeader', 'warn']]), { code: 'E_FSCK_CONFIG' });
   t.throws(() => fsckOverridesFromEntries([['badDate', 'sometimes']]), { code: 'E_FSCK_CONFIG' });
   t.equal(lookupFsckMessageId('MISSING_TAGGER_ENTRY'), 'missingTaggerEntry');
+});
+
+t.test('fsck session checks .gitmodules and .gitattributes like index-pack --strict', async (t) => {
+  const repo = bareRepo(t);
+  const cases = [
+    { name: 'bad submodule name', file: '.gitmodules', content: '[submodule "../../escape"]\n\tpath = a\n\turl = https://example.com/x\n' },
+    { name: 'option-like url', file: '.gitmodules', content: '[submodule "s"]\n\tpath = a\n\turl = --upload-pack=evil\n' },
+    { name: 'option-like path', file: '.gitmodules', content: '[submodule "s"]\n\tpath = -a\n\turl = https://example.com/x\n' },
+    { name: 'command update', file: '.gitmodules', content: '[submodule "s"]\n\tpath = a\n\tupdate = !rm -rf /\n' },
+    { name: 'unparsable', file: '.gitmodules', content: '[submodule "s"\n' },
+    { name: 'fine', file: '.gitmodules', content: '[submodule "s"]\n\tpath = a\n\turl = https://example.com/x\n' },
+    { name: 'long attributes line', file: '.gitattributes', content: `${'x'.repeat(3000)} text\n` },
+  ];
+  for (const c of cases) {
+    const blob = writeLiteral(repo, 'blob', c.content);
+    const treeData = Buffer.concat([Buffer.from(`100644 ${c.file}\0`), Buffer.from(blob, 'hex')]);
+    const tree = writeLiteral(repo, 'tree', treeData);
+    const pack = git(repo, ['pack-objects', '--stdout'], `${tree}\n${blob}\n`);
+    const output = gitAll(repo, ['index-pack', '--strict', '--stdin'], pack).output;
+    const expected = output
+      .split('\n')
+      .map((line) => /^(error|warning): object ([0-9a-f]+): (\w+): (.*)$/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => `${m[1] === 'warning' ? 'warn' : 'error'} ${m[2]} ${m[3]}: ${m[4]}`)
+      .sort();
+    const session = new FsckSession('sha1', { strict: true });
+    const found = [...session.check(blob, 'blob', Buffer.from(c.content)), ...session.check(tree, 'tree', treeData)];
+    found.push(...(await session.finish({ algo: 'sha1', has: async () => true, read: async () => ({ type: 'blob', data: Buffer.from(c.content) }), info: async () => null })));
+    t.same(found.map((f) => `${f.level} ${f.oid} ${formatFsckFinding(f)}`).sort(), expected, c.name);
+  }
+  const session = new FsckSession('sha1', { strict: true });
+  const blob = 'a'.repeat(40);
+  session.check('b'.repeat(40), 'tree', Buffer.concat([Buffer.from('100644 .gitmodules\0'), Buffer.from(blob, 'hex')]));
+  const missing = await session.finish({ algo: 'sha1', has: async () => false, read: async () => null, info: async () => null });
+  t.same(missing.map((f) => f.id), ['gitmodulesMissing']);
 });

@@ -171,7 +171,7 @@ t.test('entry header and OFS distance varints round-trip', async (t) => {
   ] as const) {
     const bytes = encodeEntryHeader(type, size);
     t.same(decodeEntryHeader(bytes, 0), { typeCode: type, size, length: bytes.length });
-    t.equal(decodeEntryHeader(bytes.subarray(0, bytes.length - 1), 0), bytes.length > 1 ? null : null);
+    t.equal(decodeEntryHeader(bytes.subarray(0, bytes.length - 1), 0), null, 'incomplete header');
   }
   t.same([...encodeEntryHeader(3, 100)], [0xb4, 0x06], 'blob of 100 bytes as git writes it');
   for (const distance of [1, 127, 128, 16511, 16512, 2 ** 31, 2 ** 40]) {
@@ -540,6 +540,30 @@ t.test('hand-made pack with OFS and REF deltas and an empty pack', async (t) => 
   const v3 = new PackBuilder().header(1, 3);
   v3.object('blob', 'v3');
   t.equal((await indexPack({ input: once(v3.digest().build()), packDir: t.testdir(), algo: 'sha1' })).objectCount, 1);
+});
+
+t.test('bases dropped over budget are rebuilt along their chain', async (t) => {
+  // R -> A (A is R's only child) -> B and C, B -> D: with no budget, A is dropped
+  // while B's subtree is walked and must be rebuilt from R for C.
+  const R = 'root object content, long enough to copy from\n';
+  const A = 'A: ' + R;
+  const B = A + 'B\n';
+  const C = A + 'C\n';
+  const D = 'D: ' + B;
+  const b = new PackBuilder().header(5);
+  const rAt = b.object('blob', R);
+  const aAt = b.ofsDelta(rAt, makeDelta(R.length, [{ insert: 'A: ' }, { copy: [0, R.length] }]));
+  const bAt = b.ofsDelta(aAt, makeDelta(A.length, [{ copy: [0, A.length] }, { insert: 'B\n' }]));
+  b.ofsDelta(aAt, makeDelta(A.length, [{ copy: [0, A.length] }, { insert: 'C\n' }]));
+  b.ofsDelta(bAt, makeDelta(B.length, [{ insert: 'D: ' }, { copy: [0, B.length] }]));
+  const pack = b.digest().build();
+  for (const deltaBaseBudget of [1, undefined]) {
+    const packDir = t.testdir();
+    const result = await indexPack({ input: once(pack), packDir, algo: 'sha1', deltaBaseBudget });
+    const reader = await PackReader.open(result.packPath, 'sha1');
+    for (const text of [R, A, B, C, D]) t.equal((await reader.read(b.oid('blob', text)))?.data.toString(), text);
+    await reader.close();
+  }
 });
 
 t.test('corrupt packs fail with their own codes and leave nothing behind', async (t) => {

@@ -328,3 +328,15 @@ t.test('repositories made by git init --bare after start are served; nested name
   const r2 = await work.git(['push', '--porcelain', `${server.url}/team/app`, 'main:other']);
   t.equal(r2.code, 0, 'the .git suffix is optional');
 });
+
+t.test('keepalives while a slow hook runs', async (t) => {
+  const { gitDir, work, url } = await setup(t, { config: { 'receive.keepAlive': '1' } });
+  await writeHook(gitDir, 'pre-receive', 'sleep 2.5');
+  const c1 = await work.commit('one');
+  const pack = await packOf(work.dir, ['main']);
+  const res = await postReceivePack(url, updateRequestBody([{ oldOid: ZERO, newOid: c1, ref: 'refs/heads/main' }], pack));
+  t.ok(res.body.includes(Buffer.from('0005\x01', 'latin1')), 'a keepalive packet was sent');
+  const { report, flushes } = demuxSideband(res.body);
+  t.same(reportLines(report), ['unpack ok', 'ok refs/heads/main']);
+  t.equal(flushes, 1, 'the closing flush');
+});

@@ -146,3 +146,38 @@ t.test('a fatal protocol error over stdio exits 128 with a message', async (t) =
   t.equal(probe.code, 0);
   t.equal(probe.stdout, '', 'a flush alone gets nothing back');
 });
+
+t.test('an atomic push killed in the middle of its ref transaction is all-or-nothing', async (t) => {
+  for (const [point, expectMoved] of [
+    ['after-locks', false],
+    ['after-commit', true],
+    ['after-first-apply', true],
+  ] as const) {
+    const { dir, cleanup } = await tempDir();
+    const gitDir = path.join(dir, 'r.git');
+    await gitOk(['init', '-q', '--bare', '-b', 'main', gitDir]);
+    const work = await WorkRepo.create(path.join(dir, 'w'));
+    const c1 = await work.commit('one');
+    await work.gitOk(['push', `--receive-pack=${PUSHGATE_RECEIVE_PACK}`, gitDir, 'main', 'main:refs/heads/b', 'main:refs/heads/c']);
+    const c2 = await work.commit('two');
+    const r = await work.git(
+      ['push', '--atomic', `--receive-pack=${PUSHGATE_RECEIVE_PACK}`, gitDir, 'main', 'main:refs/heads/b', 'main:refs/heads/c'],
+      { PUSHGATE_TEST_REF_CRASH: point },
+    );
+    t.not(r.code, 0, `${point}: the client sees the push fail`);
+    // The next pushgate process to open the repository finishes or undoes the transaction.
+    const adv = await run('node', [PUSHGATE_BIN, 'receive-pack', '--advertise-refs', gitDir]);
+    t.equal(adv.code, 0, adv.stderr);
+    const refs = await refsOf(gitDir);
+    const expected = expectMoved ? c2 : c1;
+    t.same(refs, { 'refs/heads/main': expected, 'refs/heads/b': expected, 'refs/heads/c': expected }, `${point}: all or nothing`);
+    const leftovers = await git(['--git-dir', gitDir, 'for-each-ref']);
+    t.equal(leftovers.code, 0);
+    const { readdir } = await import('node:fs/promises');
+    t.same((await readdir(path.join(gitDir, 'refs/heads'))).filter((f) => f.endsWith('.lock')), [], `${point}: no locks left`);
+    t.same((await readdir(gitDir)).filter((f) => f.startsWith('pushgate-ref-journal')), [], `${point}: no journal left`);
+    const fsck = await git(['--git-dir', gitDir, 'fsck', '--strict']);
+    t.equal(fsck.code, 0, fsck.stderr);
+    await cleanup();
+  }
+});

@@ -41,12 +41,14 @@ export class PgAuditSink implements AuditSink {
       record.error ?? null,
     ];
     // Completes the intent even if a reconcile (another server starting) marked it interrupted meanwhile.
+    // Who and from where may be better known now than at begin(); what is known wins over NULL.
     const updated = await this.db.query(
       `UPDATE push_audit SET state = 'complete', result = $2, agent = $3, capabilities = $4, push_options = $5,
          commands = $6::jsonb, pack_bytes = $7, pack_objects = $8, duration_ms = $9, error = $10,
+         user_id = COALESCE($11, user_id), username = COALESCE($12, username), remote_address = COALESCE($13, remote_address),
          refs_after = NULL, finished_at = now()
        WHERE id = $1`,
-      [id, ...values],
+      [id, ...values, record.identity?.userId ?? null, record.identity?.username ?? null, record.remoteAddress ?? null],
     );
     if (updated.rowCount) return;
     // No intent (it was never written, or the id is foreign): keep the record anyway.

@@ -45,6 +45,7 @@ export class DeltaResolver {
   private readonly ofsChildList: Uint32Array;
   private heldBytes = 0;
   private readonly baseBudget: number;
+  private lastYield = performance.now();
 
   constructor(
     private readonly table: ObjectTable,
@@ -85,25 +86,25 @@ export class DeltaResolver {
   /** Resolves every delta whose chain ends at a whole object inside the pack. */
   async resolveInPack(): Promise<void> {
     this.options.progress.start('resolving', this.deltaCount);
-    let lastYield = performance.now();
     const hasRefs = this.refChildren.size > 0;
     for (let i = 0; i < this.table.count; i++) {
       if (this.table.isDelta(i)) continue;
       const hasOfs = this.ofsChildStart[i + 1]! > this.ofsChildStart[i]!;
       if (!hasOfs && !(hasRefs && this.refChildren.has(this.table.oidHex(i)))) continue;
-      this.resolveFrom(i, this.loadEntryData(i));
-      if (performance.now() - lastYield > YIELD_EVERY_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        lastYield = performance.now();
-      }
+      await this.resolveFrom(i, this.loadEntryData(i));
     }
   }
 
   /** Resolves all deltas below whole object `root`, whose content is `data`. */
-  resolveFrom(root: number, data: Buffer): void {
+  async resolveFrom(root: number, data: Buffer): Promise<void> {
     const stack: Frame[] = [];
     this.push(stack, root, data);
     while (stack.length > 0) {
+      // The work is synchronous; let other requests in now and then.
+      if (performance.now() - this.lastYield > YIELD_EVERY_MS) {
+        await new Promise((resolve) => setImmediate(resolve));
+        this.lastYield = performance.now();
+      }
       const frame = stack[stack.length - 1]!;
       const child = this.nextChild(frame);
       if (child < 0) {
@@ -112,8 +113,9 @@ export class DeltaResolver {
       }
       const base = frame.data ?? this.rebuild(stack, stack.length - 1);
       const type = this.table.objectTypes[frame.entry]!;
-      // Last child: the base is no longer needed once the delta is applied.
-      if (!this.hasMoreChildren(frame)) this.pop(stack);
+      // Last child: the base is no longer needed once the delta is applied. The
+      // frame stays, so that the stack remains one chain from the root for rebuild().
+      if (!this.hasMoreChildren(frame)) this.release(frame);
       const result = this.applyEntryDelta(child, base);
       this.recordResolved(child, type, result);
       this.push(stack, child, result);
@@ -168,8 +170,12 @@ export class DeltaResolver {
   }
 
   private pop(stack: Frame[]): void {
-    const frame = stack.pop()!;
+    this.release(stack.pop()!);
+  }
+
+  private release(frame: Frame): void {
     if (frame.data) this.heldBytes -= frame.data.length;
+    frame.data = null;
   }
 
   private takeRefChildren(entry: number): number[] | undefined {
@@ -191,15 +197,14 @@ export class DeltaResolver {
 
   /** Over budget: drop the bases nearest the root (the top one is in use); they are rebuilt if needed again. */
   private shed(stack: Frame[]): void {
-    for (let k = 0; k < stack.length - 1 && this.heldBytes > this.baseBudget; k++) {
-      const frame = stack[k]!;
-      if (!frame.data) continue;
-      this.heldBytes -= frame.data.length;
-      frame.data = null;
-    }
+    for (let k = 0; k < stack.length - 1 && this.heldBytes > this.baseBudget; k++) this.release(stack[k]!);
   }
 
-  /** Recomputes frame k's content from the nearest frame below that still holds its own. */
+  /**
+   * Recomputes frame k's content from the nearest frame below that still
+   * holds its own. Frame 0 is always the whole object the walk started
+   * from and each frame is a delta on the one below, so this always ends.
+   */
   private rebuild(stack: Frame[], k: number): Buffer {
     let j = k;
     while (j > 0 && !stack[j]!.data) j--;

@@ -55,17 +55,8 @@ export async function ingestPack(input: PackInput, options: IngestOptions): Prom
   const refChildren = new Map<string, number[]>();
   progress.start('receiving', header.objectCount);
 
-  for (let n = 0; n < header.objectCount; n++) {
-    const offset = input.offset;
-    try {
-      readEntry(await locateEntry(input, offset, hl, maxObjectSize));
-    } catch (error) {
-      throw await explainEntryFailure(error, input, packHasher, offset, hl, n, header.objectCount);
-    }
-    progress.tick(n + 1);
-  }
-
-  function readEntry(entry: LocatedEntry): void {
+  /** Records a located entry, hashes it if it is a whole object, and consumes it. */
+  const recordEntry = (entry: LocatedEntry): void => {
     const { offset, headerLength, typeCode, size, baseOffset, inflated } = entry;
     const raw = input.buf.subarray(input.pos, input.pos + headerLength + inflated.consumed);
     packHasher.update(raw);
@@ -77,7 +68,7 @@ export async function ingestPack(input: PackInput, options: IngestOptions): Prom
       else refChildren.set(base, [i]);
     }
     if (typeCode >= PACK_TYPE.ofsDelta) {
-      const { resultSize } = readDeltaSizes(inflated.data);
+      const { resultSize } = deltaSizesAt(inflated.data, offset);
       if (maxObjectSize !== undefined && resultSize > maxObjectSize) throw objectTooLarge(offset, resultSize, maxObjectSize);
     } else {
       const type = objectTypeFromCode(typeCode)!;
@@ -85,6 +76,16 @@ export async function ingestPack(input: PackInput, options: IngestOptions): Prom
       table.setOid(i, oid);
     }
     input.consume(raw.length);
+  };
+
+  for (let n = 0; n < header.objectCount; n++) {
+    const offset = input.offset;
+    try {
+      recordEntry(await locateEntry(input, offset, hl, maxObjectSize));
+    } catch (error) {
+      throw await explainEntryFailure(error, input, packHasher, offset, hl, n, header.objectCount);
+    }
+    progress.tick(n + 1);
   }
 
   const endOfObjects = input.offset;
@@ -106,6 +107,15 @@ export async function ingestPack(input: PackInput, options: IngestOptions): Prom
     throw new PackError(PACK_ERROR.trailingGarbage, 'pack has junk at the end', { offset: input.offset });
   }
   return { header, table, refChildren, endOfObjects, packHash };
+}
+
+function deltaSizesAt(delta: Buffer, offset: number) {
+  try {
+    return readDeltaSizes(delta);
+  } catch (error) {
+    if (error instanceof PackError) throw badObject(PACK_ERROR.delta, offset, error.message);
+    throw error;
+  }
 }
 
 interface LocatedEntry {

@@ -46,7 +46,7 @@ export async function appendThinBases(ctx: ThinCompletion): Promise<number> {
     const i = table.add(offset, header.length, typeCode, base.data.length, zlib.crc32(entry), -1);
     table.setOid(i, Buffer.from(oid, 'hex'));
     resolver.endOfObjects = offset + entry.length;
-    resolver.resolveFrom(i, base.data);
+    await resolver.resolveFrom(i, base.data);
     added++;
   }
   return added;

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { RepositoryError } from '../errors.js';
-import { parseConfig, type ConfigEntry } from './config-parser.js';
+import { parseConfig, type ConfigEntry } from '../objects/config-syntax.js';
+import { ObjectError } from '../errors.js';
 import type { GitConfig } from './types.js';
 
 /**
@@ -52,7 +53,12 @@ export class FileConfig implements GitConfig {
   }
 
   static parse(text: string, origin?: string): FileConfig {
-    return new FileConfig(parseConfig(text, origin));
+    try {
+      return new FileConfig(parseConfig(text, origin));
+    } catch (error) {
+      if (error instanceof ObjectError) throw new RepositoryError(error.code, error.message, error.data);
+      throw error;
+    }
   }
 
   /** A missing file is an empty config, as for git. */

@@ -17,6 +17,7 @@ export class DirectoryQuarantine implements Quarantine {
   readonly packDir: string;
   readonly objects: LayeredObjectDatabase;
   private finished = false;
+  private scanned = false;
 
   private constructor(
     readonly dir: string,
@@ -34,10 +35,20 @@ export class DirectoryQuarantine implements Quarantine {
     return new DirectoryQuarantine(dir, new ObjectDirectory(dir, main.algo, openPack), main);
   }
 
-  /** Whether oid arrived with this push (is in the quarantine itself). */
+  /**
+   * Whether oid arrived with this push (is in the quarantine itself). Packs
+   * are looked up in memory; they are picked up by objects.refresh() (which
+   * ingest calls) or, failing that, on the first call here.
+   */
   async isIncoming(oid: string): Promise<boolean> {
-    await this.incoming.scanPacks();
+    await this.scanOnce();
     return this.incoming.has(oid);
+  }
+
+  private async scanOnce(): Promise<void> {
+    if (this.scanned) return;
+    this.scanned = true;
+    await this.incoming.scanPacks();
   }
 
   /** Every object id in the quarantine (packs, then loose). */

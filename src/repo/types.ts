@@ -96,4 +96,6 @@ export interface Repository {
   createQuarantine(): Promise<Quarantine>;
   /** Re-read config from disk. */
   reloadConfig(): Promise<void>;
+  /** Release open pack files; the repository must not be used afterwards. */
+  close(): Promise<void>;
 }

@@ -8,6 +8,7 @@ import { receivePackCommand } from './receive-pack.js';
 import { repoCommand } from './repo.js';
 import { serveCommand } from './serve.js';
 import { tokenCommand } from './token.js';
+import { uploadPackCommand } from './upload-pack.js';
 import { userCommand } from './user.js';
 
 /** Every subcommand, in the order `pushgate help` lists them. */
@@ -15,6 +16,7 @@ export const commands: CliCommand[] = [
   serveCommand,
   repoCommand,
   receivePackCommand,
+  uploadPackCommand,
   // accounts, permissions and the audit log
   userCommand,
   groupCommand,

@@ -50,11 +50,13 @@ export class RefReader {
 
   async list(): Promise<RefEntry[]> {
     const packed = (await this.packed.read()).refs;
-    const names = new Set<string>([...packed.keys()].filter((name) => name.startsWith('refs/')));
-    for (const name of await listLooseRefNames(this.gitDir)) names.add(name);
+    const loose = new Set(await listLooseRefNames(this.gitDir));
+    const names = new Set<string>(loose);
+    for (const name of packed.keys()) if (name.startsWith('refs/')) names.add(name);
     const entries: RefEntry[] = [];
     for (const name of [...names].sort(compareRefNames)) {
-      const oid = await this.resolve(name);
+      // Packed-only refs need no file system access; loose ones may be symrefs.
+      const oid = loose.has(name) ? await this.resolve(name) : packed.get(name)!.oid;
       if (oid) entries.push({ name, oid });
     }
     return entries;

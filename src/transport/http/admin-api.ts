@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createAccessControl, type AccountAccessControl } from '../../auth/access-control.js';
@@ -48,6 +48,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   const access = options.access ?? createAccessControl({ db, dataDir });
   for (const schema of sharedSchemas) app.addSchema(schema);
   app.addHook('onRequest', adminAuthHook(access));
+  app.addHook('preValidation', refuseUnknownBodyProperties);
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err.validation) return reply.code(400).send({ error: 'E_INVALID', message: err.message });
     if (err instanceof PushgateError && STATUS_BY_CODE[err.code]) {
@@ -204,6 +205,18 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
         limit: request.query.limit,
       }),
   );
+}
+
+/**
+ * Fastify's validator drops properties a schema does not list; for an admin
+ * API a typo (`anonymous_read`) silently ignored is worse than a 400.
+ */
+async function refuseUnknownBodyProperties(request: FastifyRequest): Promise<void> {
+  const schema = request.routeOptions.schema?.body as { properties?: Record<string, unknown>; additionalProperties?: boolean } | undefined;
+  const body = request.body;
+  if (!schema?.properties || schema.additionalProperties !== false || !body || typeof body !== 'object' || Array.isArray(body)) return;
+  const unknown = Object.keys(body).filter((key) => !(key in schema.properties!));
+  if (unknown.length) throw new InvalidInputError(`unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, { fields: unknown });
 }
 
 function requireDataDir(dataDir: string | undefined): string {

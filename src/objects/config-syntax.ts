@@ -1,4 +1,4 @@
-import { RepositoryError } from '../errors.js';
+import { ObjectError } from '../errors.js';
 
 /** One `key = value` of a config file; value null for a bare `key` (which means true). */
 export interface ConfigEntry {
@@ -8,7 +8,8 @@ export interface ConfigEntry {
 }
 
 /**
- * Parse git config text. Follows git's rules: `[section]`,
+ * Parse git config syntax: a repository's `config`, or a `.gitmodules` blob
+ * (which is why this lives with the objects). Follows git's rules: `[section]`,
  * `[section "sub"]` (sub case-sensitive, `\"`/`\\` escapes), old-style
  * `[section.sub]` (sub lowercased), `;`/`#` comments, `\`-newline
  * continuations, quotes and `\n \t \b \" \\` escapes in values, trailing
@@ -53,7 +54,7 @@ class ConfigParser {
   }
 
   private fail(): never {
-    throw new RepositoryError('E_CONFIG_SYNTAX', `bad config line ${this.line} in file ${this.origin}`);
+    throw new ObjectError('E_CONFIG_SYNTAX', `bad config line ${this.line} in file ${this.origin}`);
   }
 
   private skipToEol(): void {

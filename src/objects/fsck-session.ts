@@ -1,0 +1,120 @@
+import { parseConfig } from './config-syntax.js';
+import { FsckReporter, fsckObject, type FsckFinding, type FsckOptions } from './fsck.js';
+import type { ObjectReader } from './object-reader.js';
+import type { ObjectType } from './object-type.js';
+import type { HashAlgorithm } from './oid.js';
+import { fsckTreeEntries, type SpecialBlobs } from './fsck-tree.js';
+
+// git's limits for .gitattributes (attr.c).
+const ATTR_MAX_FILE_SIZE = 100 * 1024 * 1024;
+const ATTR_MAX_LINE_LENGTH = 2048;
+
+/**
+ * fsck over a set of objects (a received pack), like index-pack --strict:
+ * each object is checked as it comes (check()), and finish() then checks the
+ * blobs that trees name `.gitmodules` / `.gitattributes`, reading any not
+ * seen yet from the given reader (git's fsck_finish).
+ */
+export class FsckSession {
+  private readonly special: SpecialBlobs = { gitmodules: new Set(), gitattributes: new Set() };
+  private readonly done = new Set<string>();
+
+  constructor(
+    readonly algo: HashAlgorithm,
+    readonly options: FsckOptions = {},
+  ) {}
+
+  check(oid: string, type: ObjectType, data: Buffer): FsckFinding[] {
+    if (type === 'tree') {
+      const reporter = new FsckReporter(this.options, oid);
+      fsckTreeEntries(data, this.algo, reporter, this.options.strict === true, this.special);
+      return reporter.findings;
+    }
+    if (type === 'blob') return this.checkSpecialBlob(oid, data);
+    return fsckObject(type, data, this.algo, this.options, oid);
+  }
+
+  private checkSpecialBlob(oid: string, data: Buffer): FsckFinding[] {
+    const isModules = this.special.gitmodules.has(oid);
+    const isAttributes = this.special.gitattributes.has(oid);
+    if (!isModules && !isAttributes) return [];
+    this.done.add(oid);
+    const reporter = new FsckReporter(this.options, oid);
+    if (isModules) checkGitmodules(data, reporter);
+    if (isAttributes) checkGitattributes(data, reporter);
+    return reporter.findings;
+  }
+
+  /** Check the special blobs not checked yet; they may be in the pack or already in the repository. */
+  async finish(reader: ObjectReader): Promise<FsckFinding[]> {
+    const findings: FsckFinding[] = [];
+    const pending = [
+      ...[...this.special.gitmodules].map((oid) => ({ oid, name: '.gitmodules', kind: 'gitmodules' as const })),
+      ...[...this.special.gitattributes].map((oid) => ({ oid, name: '.gitattributes', kind: 'gitattributes' as const })),
+    ];
+    for (const { oid, name, kind } of pending) {
+      if (this.done.has(oid)) continue;
+      const object = await reader.read(oid);
+      const reporter = new FsckReporter(this.options, oid);
+      if (!object) reporter.report(`${kind}Missing`, `unable to read ${name} blob`);
+      else if (object.type !== 'blob') reporter.report(`${kind}Blob`, `non-blob found at ${name}`);
+      else if (kind === 'gitmodules') checkGitmodules(object.data, reporter);
+      else checkGitattributes(object.data, reporter);
+      findings.push(...reporter.findings);
+    }
+    for (const oid of [...this.special.gitmodules, ...this.special.gitattributes]) this.done.add(oid);
+    return findings;
+  }
+}
+
+function looksLikeOption(value: string): boolean {
+  return value.startsWith('-');
+}
+
+/** A submodule name may not be empty nor contain a ".." path component (it becomes a path under .git/modules). */
+function isSafeSubmoduleName(name: string): boolean {
+  return name !== '' && !name.split(/[\\/]/).includes('..');
+}
+
+function checkGitmodules(data: Buffer, reporter: FsckReporter): void {
+  let entries;
+  try {
+    entries = parseConfig(data.toString('utf8'), '.gitmodules');
+  } catch {
+    reporter.report('gitmodulesParse', 'could not parse gitmodules blob');
+    return;
+  }
+  for (const { key, value } of entries) {
+    const first = key.indexOf('.');
+    const last = key.lastIndexOf('.');
+    if (key.slice(0, first) !== 'submodule' || first === last) continue;
+    const name = key.slice(first + 1, last);
+    const variable = key.slice(last + 1);
+    if (!isSafeSubmoduleName(name)) reporter.report('gitmodulesName', `disallowed submodule name: ${name}`);
+    if (value === null) continue;
+    if (variable === 'url' && (looksLikeOption(value) || value.includes('\n'))) {
+      reporter.report('gitmodulesUrl', `disallowed submodule url: ${value}`);
+    }
+    if (variable === 'path' && looksLikeOption(value)) reporter.report('gitmodulesPath', `disallowed submodule path: ${value}`);
+    if (variable === 'update' && value.startsWith('!')) {
+      reporter.report('gitmodulesUpdate', `disallowed submodule update setting: ${value}`);
+    }
+  }
+}
+
+function checkGitattributes(data: Buffer, reporter: FsckReporter): void {
+  if (data.length > ATTR_MAX_FILE_SIZE) {
+    reporter.report('gitattributesLarge', '.gitattributes too large to parse');
+    return;
+  }
+  let start = 0;
+  while (start < data.length) {
+    const eol = data.indexOf(0x0a, start);
+    const end = eol < 0 ? data.length : eol;
+    if (end - start > ATTR_MAX_LINE_LENGTH) {
+      reporter.report('gitattributesLineLength', '.gitattributes has too long lines to parse');
+      return;
+    }
+    start = end + 1;
+  }
+}
