@@ -11,7 +11,7 @@ import { openAccounts } from '../src/auth/accounts.js';
 import { addGroup, addGroupMember } from '../src/auth/groups.js';
 import { grantAccess, listGrants, revokeAccess } from '../src/auth/permissions.js';
 import { repoPatternMatches } from '../src/auth/repo-pattern.js';
-import { addSshKey } from '../src/auth/ssh-keys.js';
+import { addSshKey, removeSshKey } from '../src/auth/ssh-keys.js';
 import { parsePublicKeyLine } from '../src/auth/ssh-public-key.js';
 import { createToken, revokeToken, verifyToken } from '../src/auth/tokens.js';
 import { addUser } from '../src/auth/users.js';
@@ -38,7 +38,9 @@ async function cli(args: string[], env: NodeJS.ProcessEnv, stdin = ''): Promise<
   const err: Buffer[] = [];
   stdout.on('data', (c: Buffer) => out.push(c));
   stderr.on('data', (c: Buffer) => err.push(c));
+  const started = Date.now();
   const code = await main(args, { stdin: Readable.from([stdin]), stdout, stderr, env });
+  if (process.env.CLI_TIMING) console.error(`cli ${args.slice(0, 2).join(" ")} ${Date.now() - started}ms`);
   process.exitCode = undefined; // main() sets it for the binary; a failing command here is expected
   return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
 }
@@ -135,17 +137,16 @@ t.test('repository patterns', async (t) => {
 });
 
 t.test(`CLI: users, groups, keys, tokens, grants, repos and the log (${backendName})`, async (t) => {
+  // Every call opens the database like the binary does (about half a second on the embedded one): keep them few.
   const td = await testDatabase(t);
   const env = td.env;
   const data = ['--data', td.dataDir];
   const { dir, cleanup } = await tempDir();
   t.teardown(cleanup);
 
-  let r = await cli(['migrate', ...data], env);
+  let r = await cli(['migrate', '--json', ...data], env);
   t.equal(r.code, 0, r.stderr);
-  t.match(r.stdout, /Applied to .*\n {2}\d+_accounts-and-audit|is up to date/);
-  r = await cli(['migrate', '--json', ...data], env);
-  t.match(JSON.parse(r.stdout), { applied: [] }, 'nothing left the second time');
+  t.match(JSON.parse(r.stdout), { applied: [] }, 'migrated already');
 
   r = await cli(['user', 'add', 'alice', '--admin', '--name', 'Alice A.', ...data], env);
   t.equal(r.code, 0, r.stderr);
@@ -154,20 +155,11 @@ t.test(`CLI: users, groups, keys, tokens, grants, repos and the log (${backendNa
   r = await cli(['user', 'add', 'Bob', ...data], env);
   t.equal(r.code, 128, 'usernames are unique ignoring case');
   t.match(r.stderr, 'fatal: a user named Bob already exists');
-  r = await cli(['user', 'add', '-bad', ...data], env);
-  t.not(r.code, 0);
-  r = await cli(['user', 'add', 'bad/name', ...data], env);
-  t.match(r.stderr, /not a valid username/);
+  r = await cli(['user', 'set', 'bob', '--admin', '--no-admin', ...data], env);
+  t.equal(r.code, 129, 'usage errors exit 129 as git, before opening anything');
+  t.match(r.stderr, 'contradict');
   r = await cli(['user', 'list', '--json', ...data], env);
   t.match(JSON.parse(r.stdout), [{ username: 'alice', admin: true, displayName: 'Alice A.' }, { username: 'bob', admin: false }]);
-  r = await cli(['user', 'set', 'bob', '--admin', ...data], env);
-  t.match(r.stdout, 'bob (admin)');
-  r = await cli(['user', 'set', 'bob', '--no-admin', '--json', ...data], env);
-  t.match(JSON.parse(r.stdout), { username: 'bob', admin: false });
-  r = await cli(['user', 'list', ...data], env);
-  t.match(r.stdout, /USERNAME\s+ADMIN/);
-  r = await cli(['user', 'frobnicate', ...data], env);
-  t.equal(r.code, 129, 'usage errors exit 129 as git');
 
   // keys: from a file and from stdin; ssh-keygen's fingerprint
   const ed = await sshKeygen(dir, 'bob-ed', 'ed25519');
@@ -182,15 +174,12 @@ t.test(`CLI: users, groups, keys, tokens, grants, repos and the log (${backendNa
   t.match(r.stderr, `the key ${ed.fingerprint} is already registered`);
   r = await cli(['key', 'add', 'alice', ed.file, ...data], env);
   t.match(r.stderr, /private key/, 'a private key file is refused');
-  r = await cli(['key', 'list', 'bob', '--json', ...data], env);
-  t.same(JSON.parse(r.stdout).map((k: { fingerprint: string }) => k.fingerprint), [ed.fingerprint, ec.fingerprint]);
   r = await cli(['key', 'remove', ec.fingerprint, ...data], env);
   t.match(r.stdout, `Removed 384 ${ec.fingerprint}`);
-  r = await cli(['key', 'remove', ec.fingerprint, ...data], env);
-  t.equal(r.code, 128);
-  t.match(r.stderr, 'no SSH key');
+  r = await cli(['key', 'list', 'bob', '--json', ...data], env);
+  t.same(JSON.parse(r.stdout).map((k: { fingerprint: string }) => k.fingerprint), [ed.fingerprint]);
 
-  // tokens: shown once, stored hashed, revocable, expiring
+  // tokens: shown once, stored hashed, revocable
   r = await cli(['token', 'create', 'bob', '--name', 'laptop', '--expires', '30d', ...data], env);
   t.equal(r.code, 0, r.stderr);
   const secret = /\n {2}(pg_\S+)\n/.exec(r.stdout)?.[1];
@@ -199,19 +188,13 @@ t.test(`CLI: users, groups, keys, tokens, grants, repos and the log (${backendNa
   r = await cli(['token', 'create', 'bob', '--name', 'ci', '--scope', 'read', '--json', ...data], env);
   const ciToken = JSON.parse(r.stdout);
   t.match(ciToken, { name: 'ci', scopes: ['read'], state: 'active', secret: /^pg_/ });
-  r = await cli(['token', 'create', 'bob', '--name', 'laptop', ...data], env);
-  t.match(r.stderr, 'already has a live token named laptop');
   r = await cli(['token', 'create', 'bob', '--scope', 'push', ...data], env);
   t.match(r.stderr, "unknown token scope 'push'");
-  r = await cli(['token', 'list', 'bob', '--json', ...data], env);
-  const listed = JSON.parse(r.stdout);
-  t.equal(listed.length, 2);
-  t.notOk(r.stdout.includes(secret!), 'listings never show the secret');
-  t.equal(listed[0].prefix, secret!.slice(0, 11));
   r = await cli(['token', 'revoke', 'bob', 'ci', ...data], env);
   t.match(r.stdout, `Revoked token ci (id ${ciToken.id}) of bob`);
-  r = await cli(['token', 'revoke', String(ciToken.id), ...data], env);
-  t.match(r.stderr, 'already revoked');
+  r = await cli(['token', 'list', 'bob', '--json', ...data], env);
+  t.match(JSON.parse(r.stdout), [{ name: 'laptop', state: 'active', prefix: secret!.slice(0, 11) }, { name: 'ci', state: 'revoked' }]);
+  t.notOk(r.stdout.includes(secret!), 'listings never show the secret');
 
   // groups and grants
   t.equal((await cli(['group', 'add', 'devs', ...data], env)).code, 0);
@@ -224,27 +207,17 @@ t.test(`CLI: users, groups, keys, tokens, grants, repos and the log (${backendNa
   r = await cli(['grant', 'bob', 'team/app', 'sudo', ...data], env);
   t.equal(r.code, 128);
   t.match(r.stderr, "'sudo' is not an access level");
-  r = await cli(['grant', 'nobody', 'x', 'read', ...data], env);
-  t.match(r.stderr, 'no user named nobody');
-  r = await cli(['grant', 'bob', '../etc', 'read', ...data], env);
-  t.match(r.stderr, 'is not a repository name or pattern');
   r = await cli(['grant', '--list', '--repo', 'team/app.git', '--json', ...data], env);
   t.match(JSON.parse(r.stdout), [
     { subject: '@devs', pattern: 'team/*', level: 'read' },
     { subject: 'bob', pattern: 'team/app', level: 'write' },
   ]);
-  r = await cli(['revoke', 'bob', 'team/app', 'read', ...data], env);
-  t.match(r.stderr, 'bob has no read grant on team/app', 'revoking with the wrong level');
   r = await cli(['revoke', 'bob', 'team/app', ...data], env);
   t.match(r.stdout, 'Revoked write on team/app from bob');
-  r = await cli(['group', 'list', ...data], env);
-  t.match(r.stdout, /@devs\s+alice, bob/);
-  r = await cli(['group', 'remove-member', 'devs', 'bob', ...data], env);
-  t.match(r.stdout, '@devs: alice');
 
-  // repositories: adopted from the folder, anonymous flags, removal deletes files
+  // repositories: adopted from the folder, anonymous flags, removal deletes files.
+  // `pushgate repo` is the lead's command; its registry actions (list, set, remove) are these.
   await gitOk(['init', '-q', '--bare', path.join(td.dataDir, 'team', 'app.git')]);
-  // `pushgate repo` is the lead's command; its registry actions (list, set, remove) are these
   const listOut = await runRepoAction('list', ['--json', ...data], env);
   t.match(JSON.parse(listOut.stdout), [{ name: 'team/app.git', anonymousRead: false, anonymousPush: false, owner: null }]);
   const setOut = await runRepoAction('set', ['team/app', '--anonymous-read', 'on', '--owner', 'bob', ...data], env);
@@ -256,12 +229,12 @@ t.test(`CLI: users, groups, keys, tokens, grants, repos and the log (${backendNa
   t.equal(removed.code, 0, removed.stderr);
   t.equal((await run('test', ['-e', path.join(td.dataDir, 'team', 'app.git')])).code, 1, 'files deleted');
 
-  // the audit log
+  // the audit log, and the token hashed at rest
   const db = await td.open();
   const sink = new PgAuditSink(db);
   const id1 = await sink.begin({ repo: 'demo.git', transport: 'http', identity: { username: 'bob', userId: 2 }, startedAt: new Date(Date.now() - 3_600_000 * 3) });
   await sink.complete(id1, record({ repo: 'demo.git', username: 'bob', userId: 2 }, { transport: 'http' }));
-  const id2 = await sink.begin({ repo: 'other.git', transport: 'ssh', identity: { username: 'alice', userId: 1 }, startedAt: new Date() });
+  const id2 = await sink.begin({ repo: 'other.git', transport: 'ssh', identity: { username: 'alice', userId: 1 }, remoteAddress: '127.0.0.1', startedAt: new Date() });
   await sink.complete(
     id2,
     record({ repo: 'other.git', username: 'alice', userId: 1 }, {
@@ -269,8 +242,7 @@ t.test(`CLI: users, groups, keys, tokens, grants, repos and the log (${backendNa
       commands: [{ refName: 'refs/heads/main', oldOid: A, newOid: B, type: 'update', status: 'rejected', reason: 'non-fast-forward', decidedBy: 'builtin' }],
     }),
   );
-  // Hashed at rest: the secret appears nowhere in the tokens table.
-  const { rows } = await db.query<{ dump: string }>('SELECT string_agg(t::text, \'|\') AS dump FROM tokens t');
+  const { rows } = await db.query<{ dump: string }>("SELECT string_agg(t::text, '|') AS dump FROM tokens t");
   t.notOk(rows[0]!.dump.includes(secret!), 'the secret is not stored');
   t.ok(rows[0]!.dump.includes(secret!.slice(0, 11)), 'its prefix is');
   await db.close();
@@ -280,15 +252,12 @@ t.test(`CLI: users, groups, keys, tokens, grants, repos and the log (${backendNa
     { id: id2, repo: 'other.git', username: 'alice', result: 'rejected' },
     { id: id1, repo: 'demo.git', username: 'bob', result: 'accepted', packBytes: 1234, pushOptions: ['ci.skip'] },
   ]);
-  r = await cli(['log', '--repo', 'demo', '--json', ...data], env);
+  r = await cli(['log', '--repo', 'demo', '--since', '1d', '--json', ...data], env);
   t.same(JSON.parse(r.stdout).map((e: { id: string }) => e.id), [id1], '--repo without .git');
-  r = await cli(['log', '--user', 'ALICE', '--json', ...data], env);
-  t.same(JSON.parse(r.stdout).map((e: { id: string }) => e.id), [id2]);
-  r = await cli(['log', '--since', '1h', '--json', ...data], env);
-  t.same(JSON.parse(r.stdout).map((e: { id: string }) => e.id), [id2]);
-  r = await cli(['log', ...data], env);
+  r = await cli(['log', '--user', 'ALICE', ...data], env);
   t.match(r.stdout, /#\d+\s+alice → other\.git over ssh from 127\.0\.0\.1: rejected \(1 ref, 1\.2 KiB, 42 ms\)/);
   t.match(r.stdout, /ng refs\/heads\/main aaaaaaa\.\.bbbbbbb \(non-fast-forward\)/);
+  t.notMatch(r.stdout, 'bob');
   r = await cli(['log', '--since', 'yesterday-ish', ...data], env);
   t.equal(r.code, 128);
   t.match(r.stderr, 'neither a date nor a duration');
@@ -297,9 +266,10 @@ t.test(`CLI: users, groups, keys, tokens, grants, repos and the log (${backendNa
   t.match(r.stdout, 'Removed user bob');
   r = await cli(['log', '--user', 'bob', '--json', ...data], env);
   t.equal(JSON.parse(r.stdout).length, 1, "a removed user's pushes stay in the log");
-  r = await cli(['user', 'list', '--json'], env);
-  if (usingPostgres) t.equal(r.code, 0, 'DATABASE_URL alone is enough');
-  else t.match(r.stderr, '--data <dir> is required', 'no data folder, no DATABASE_URL');
+  if (!usingPostgres) {
+    r = await cli(['user', 'list', '--json'], env);
+    t.match(r.stderr, '--data <dir> is required', 'no data folder, no DATABASE_URL');
+  }
 });
 
 async function runRepoAction(action: 'list' | 'set' | 'remove', args: string[], env: NodeJS.ProcessEnv) {
@@ -401,6 +371,10 @@ t.test(`permission matrix (${backendName})`, async (t) => {
   t.equal(await access.isAdmin(id(bob)), false);
 
   t.same((await listGrants(db, { repo: 'team/other.git' })).map((g) => g.subject), ['@devs']);
+  await t.rejects(grantAccess(db, 'nobody', 'x', 'read'), { code: 'E_NOT_FOUND', message: 'no user named nobody' });
+  await t.rejects(grantAccess(db, '@nobody', 'x', 'read'), { code: 'E_NOT_FOUND', message: 'no group named nobody' });
+  await t.rejects(grantAccess(db, 'bob', '../etc', 'read'), { code: 'E_INVALID', message: /not a repository name or pattern/ });
+  await t.rejects(revokeAccess(db, '@devs', 'team/*', 'read'), { code: 'E_NOT_FOUND', message: '@devs has no read grant on team/*' });
   await revokeAccess(db, '@devs', 'team/*');
   t.equal(await access.check(id(carol), 'team/other.git', 'write'), 'not-found', 'revoked');
   await t.rejects(registerRepository(db, { name: 'team/app.git' }), { code: 'E_CONFLICT' });
@@ -428,6 +402,8 @@ t.test(`tokens and keys authenticate; revoked, expired and removed ones do not (
 
   await revokeToken(db, token.id);
   t.equal(await access.authenticatePassword('alice', secret), null, 'revoked');
+  await t.rejects(revokeToken(db, token.id), { code: 'E_CONFLICT', message: /already revoked/ });
+  await t.rejects(revokeToken(db, 'cli'), { code: 'E_INVALID' }, 'a name needs its user');
   const expiring = await createToken(db, { username: 'alice', name: 'short', expiresAt: new Date(Date.now() + 60_000) });
   t.ok(await access.authenticatePassword('alice', expiring.secret));
   await db.query("UPDATE tokens SET expires_at = now() - interval '1 second' WHERE id = $1", [expiring.token.id]);
@@ -441,8 +417,10 @@ t.test(`tokens and keys authenticate; revoked, expired and removed ones do not (
   const tampered = Buffer.from(blob);
   tampered[tampered.length - 1]! ^= 1;
   t.equal(await access.authenticatePublicKey('ssh-rsa', tampered), null, 'a different key');
-  await db.query('DELETE FROM ssh_keys WHERE id = $1', [stored.id]);
+  await t.rejects(removeSshKey(db, key.fingerprint, 'alice'), { code: 'E_NOT_FOUND' }, "not alice's key");
+  await removeSshKey(db, String(stored.id), 'bob');
   t.equal(await access.authenticatePublicKey('ssh-rsa', blob), null, 'removed');
+  await t.rejects(removeSshKey(db, key.fingerprint), { code: 'E_NOT_FOUND' });
 });
 
 t.test(`admin HTTP API (${backendName})`, async (t) => {
@@ -581,6 +559,11 @@ t.test(`audit: intent, complete, and reconcile after a kill (${backendName})`, a
   t.same(await reconcileAudit(db), [], 'reconciling twice changes nothing');
   const [completed] = await queryAuditLog(db, { repo: 'demo.git', limit: 1 });
   t.match(completed, { id: done, state: 'complete', result: 'accepted' }, 'completed pushes are untouched');
+
+  t.equal((await queryAuditLog(db, { username: 'ALICE' })).length, 1, 'usernames ignore case');
+  t.equal((await queryAuditLog(db, { since: new Date(Date.now() + 60_000) })).length, 0);
+  t.equal((await queryAuditLog(db, { until: new Date(Date.now() + 60_000), limit: 1 })).length, 1);
+  t.same((await queryAuditLog(db, { beforeId: done })).map((e) => e.id), [id], 'paging by id');
 
   // complete() for an intent that never got written still keeps the record
   await sink.complete('999999', record({ repo: 'ghost.git' }));

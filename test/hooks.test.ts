@@ -1,4 +1,5 @@
 import t from 'tap';
+import { quarantineEnvironment, quoteAlternate } from '../src/repo/quarantine-env.js';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, realpathSync, writeFileSync, existsSync, copyFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -11,8 +12,6 @@ import {
   UPDATE_HOOK_DECLINED,
   hookEnvironment,
   hooksDirectory,
-  quarantineEnvironment,
-  quoteAlternate,
   updateHookDeclinedMessage,
   type HookRunnerOptions,
 } from '../src/receive/hooks/index.js';

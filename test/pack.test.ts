@@ -342,6 +342,15 @@ t.test('PackReader reads every object like git cat-file', async (t) => {
 
   // A second pass hits the delta base cache and must give the same bytes.
   for (const [oid, object] of expected) t.ok((await reader.read(oid))?.data.equals(object.data));
+  // Changing what read() returned must not reach the cache.
+  let baseOid: string | undefined;
+  for (const oid of expected.keys()) {
+    const raw = await reader.rawEntry(oid);
+    if (raw?.baseOid) baseOid = raw.baseOid;
+  }
+  const first = (await reader.read(baseOid!))!;
+  first.data.fill(0);
+  t.ok((await reader.read(baseOid!))?.data.equals(expected.get(baseOid!)!.data), 'cache is not shared with callers');
 });
 
 t.test('PackReader refuses an idx that belongs to another pack', async (t) => {

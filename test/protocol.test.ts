@@ -53,7 +53,7 @@ t.test('update request: commands, capabilities, shallow, push options', async (t
   t.same(await readPushOptions(reader), ['ci.skip', 'reviewer=alice']);
 });
 
-t.test('update request errors are git\'s', async (t) => {
+t.test("update request errors are git's", async (t) => {
   t.equal(await readUpdateRequest(readerOf(FLUSH_PKT), 'sha1'), null, 'a flush alone is the HTTP probe');
   t.equal(await readUpdateRequest(readerOf(), 'sha1'), null, 'nothing at all');
   await t.rejects(readUpdateRequest(readerOf(pktLine(`${A} ${B}`), FLUSH_PKT), 'sha1'), {
@@ -71,27 +71,60 @@ t.test('update request errors are git\'s', async (t) => {
   await t.rejects(readUpdateRequest(readerOf(pktLine(`${Z} ${B} refs/heads/x\0 report-status`)), 'sha1'), {
     code: 'E_PROTOCOL',
   });
-  const small = new PktLineReader(new ByteReader((async function* () { yield pktLine(`${Z} ${B} refs/heads/${'x'.repeat(200)}`); })()), 100);
+  const small = new PktLineReader(
+    new ByteReader(
+      (async function* () {
+        yield pktLine(`${Z} ${B} refs/heads/${'x'.repeat(200)}`);
+      })(),
+    ),
+    100,
+  );
   await t.rejects(readUpdateRequest(small, 'sha1'), { code: 'E_COMMAND_TOO_LARGE' });
 });
 
 t.test('advertisement: empty repository, refs, version 1, http service', async (t) => {
   const caps = receiveCapabilities({
-    reportStatus: true, reportStatusV2: true, deleteRefs: true, sideBand64k: true, quiet: true,
-    atomic: true, ofsDelta: true, pushOptions: false, objectFormat: 'sha1', agent: 'git/2.39.5',
+    reportStatus: true,
+    reportStatusV2: true,
+    deleteRefs: true,
+    sideBand64k: true,
+    quiet: true,
+    atomic: true,
+    ofsDelta: true,
+    pushOptions: false,
+    objectFormat: 'sha1',
+    agent: 'git/2.39.5',
   });
-  t.equal(caps.join(' '), 'report-status report-status-v2 delete-refs side-band-64k quiet atomic ofs-delta object-format=sha1 agent=git/2.39.5');
+  t.equal(
+    caps.join(' '),
+    'report-status report-status-v2 delete-refs side-band-64k quiet atomic ofs-delta object-format=sha1 agent=git/2.39.5',
+  );
   const empty = encodeAdvertisement({ refs: [], capabilities: caps, algo: 'sha1' }).toString('latin1');
   t.equal(empty, `00b1${Z} capabilities^{}\0${caps.join(' ')}\n0000`, 'byte-identical to git 2.39.5');
-  const two = encodeAdvertisement({ refs: [{ name: 'refs/heads/a', oid: A }, { name: 'refs/tags/v1', oid: B }], capabilities: ['x'], algo: 'sha1', version1: true, httpService: 'git-receive-pack' }).toString('latin1');
+  const two = encodeAdvertisement({
+    refs: [
+      { name: 'refs/heads/a', oid: A },
+      { name: 'refs/tags/v1', oid: B },
+    ],
+    capabilities: ['x'],
+    algo: 'sha1',
+    version1: true,
+    httpService: 'git-receive-pack',
+  }).toString('latin1');
   t.equal(two, `001f# service=git-receive-pack\n0000000eversion 1\n003c${A} refs/heads/a\0x\n003a${B} refs/tags/v1\n0000`);
 });
 
 t.test('report-status and side-band framing', async (t) => {
-  const report = encodeReportStatus('ok', [{ refName: 'refs/heads/main' }, { refName: 'refs/heads/x', error: 'non-fast-forward' }]);
+  const report = encodeReportStatus('ok', [
+    { refName: 'refs/heads/main' },
+    { refName: 'refs/heads/x', error: 'non-fast-forward' },
+  ]);
   t.equal(report.toString(), '000eunpack ok\n0017ok refs/heads/main\n0025ng refs/heads/x non-fast-forward\n0000');
   const packets = sidebandPackets(1, Buffer.alloc(70000, 1));
-  t.same(packets.map((p) => p.length), [65520, 70000 - 65515 + 5]);
+  t.same(
+    packets.map((p) => p.length),
+    [65520, 70000 - 65515 + 5],
+  );
   t.equal(packets[0].toString('latin1', 0, 5), 'fff0\x01');
   const set = new CapabilitySet(['a', 'b=c']);
   t.same(set.list(), ['a', 'b=c']);

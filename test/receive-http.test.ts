@@ -93,7 +93,7 @@ t.test('git rules and reasons: denyNonFastForwards, denyDeletes, denyDeleteCurre
   await gitOk(['--git-dir', gitDir, 'config', 'receive.denyDeletes', 'false']);
   r = await work.git(['push', '--porcelain', 'origin', ':refs/heads/main']);
   t.match(r.stdout, '[remote rejected] (deletion of the current branch prohibited)');
-  t.match(r.stderr, "remote: error: By default, deleting the current branch is denied, because the next");
+  t.match(r.stderr, 'remote: error: By default, deleting the current branch is denied, because the next');
   t.match(r.stderr, 'refusing to delete the current branch: refs/heads/main');
 
   r = await work.git(['push', '--porcelain', 'origin', 'main:refs/funny']);
@@ -132,15 +132,19 @@ t.test('atomic pushes are all-or-nothing; non-atomic ones per ref', async (t) =>
 t.test('hooks: git arguments, stdin, environment, quarantine, output as remote: lines', async (t) => {
   const { gitDir, work, dir } = await setup(t, { config: { 'receive.advertisePushOptions': 'true' } });
   const log = path.join(dir, 'hook.log');
-  await writeHook(gitDir, 'pre-receive', [
-    `while read old new ref; do`,
-    `  echo "pre $old $new $ref" >> ${log}`,
-    `  git log --format=%s "$new" >> ${log}`,
-    `done`,
-    `echo "dir=$GIT_DIR opts=$GIT_PUSH_OPTION_COUNT o0=$GIT_PUSH_OPTION_0 q=\${GIT_QUARANTINE_PATH:+set}" >> ${log}`,
-    `echo "hello from pre-receive"`,
-    `test -z "$(git rev-parse -q --verify refs/heads/main)"`,
-  ].join('\n'));
+  await writeHook(
+    gitDir,
+    'pre-receive',
+    [
+      `while read old new ref; do`,
+      `  echo "pre $old $new $ref" >> ${log}`,
+      `  git log --format=%s "$new" >> ${log}`,
+      `done`,
+      `echo "dir=$GIT_DIR opts=$GIT_PUSH_OPTION_COUNT o0=$GIT_PUSH_OPTION_0 q=\${GIT_QUARANTINE_PATH:+set}" >> ${log}`,
+      `echo "hello from pre-receive"`,
+      `test -z "$(git rev-parse -q --verify refs/heads/main)"`,
+    ].join('\n'),
+  );
   await writeHook(gitDir, 'post-receive', `cat >> ${log}; echo "post opts=$GIT_PUSH_OPTION_COUNT" >> ${log}`);
   await writeHook(gitDir, 'post-update', `echo "post-update $*" >> ${log}; echo "updated $1" >&2`);
   const c1 = await work.commit('hooked commit');
@@ -199,10 +203,22 @@ t.test('corrupt and incomplete packs: unpack errors, nothing kept, server goes o
 
   const cases: [string, Buffer, RegExp][] = [
     ['truncated', good.subarray(0, good.length - 30), /unpack (unpack-objects|index-pack) abnormal exit/],
-    ['bad trailer', Buffer.concat([good.subarray(0, good.length - 1), Buffer.from([good[good.length - 1] ^ 0xff])]), /abnormal exit/],
+    [
+      'bad trailer',
+      Buffer.concat([good.subarray(0, good.length - 1), Buffer.from([good[good.length - 1] ^ 0xff])]),
+      /abnormal exit/,
+    ],
     ['trailing garbage', Buffer.concat([good, Buffer.from('garbage')]), /abnormal exit/],
-    ['bad signature', Buffer.concat([Buffer.from('JUNK'), good.subarray(4)]), /unpack protocol error \(pack signature mismatch detected\)/],
-    ['bad version', Buffer.concat([good.subarray(0, 7), Buffer.from([9]), good.subarray(8)]), /unpack protocol error \(pack version unsupported\)/],
+    [
+      'bad signature',
+      Buffer.concat([Buffer.from('JUNK'), good.subarray(4)]),
+      /unpack protocol error \(pack signature mismatch detected\)/,
+    ],
+    [
+      'bad version',
+      Buffer.concat([good.subarray(0, 7), Buffer.from([9]), good.subarray(8)]),
+      /unpack protocol error \(pack version unsupported\)/,
+    ],
     ['short header', good.subarray(0, 8), /unpack eof before pack header was fully read/],
   ];
   for (const [what, pack, expected] of cases) {
@@ -222,7 +238,10 @@ t.test('corrupt and incomplete packs: unpack errors, nothing kept, server goes o
 
   // An empty pack for a commit the server does not have.
   const empty = await packOf(work.dir, [], []);
-  const missing = await postReceivePack(url, updateRequestBody([{ oldOid: c1, newOid: 'f'.repeat(40), ref: 'refs/heads/main' }], empty));
+  const missing = await postReceivePack(
+    url,
+    updateRequestBody([{ oldOid: c1, newOid: 'f'.repeat(40), ref: 'refs/heads/main' }], empty),
+  );
   t.same(reportLines(demuxSideband(missing.body).report), ['unpack ok', 'ng refs/heads/main missing necessary objects']);
 
   t.equal((await refsOf(gitDir))['refs/heads/main'], c1, 'unchanged');
@@ -255,14 +274,25 @@ t.test('smart HTTP details: probe, gzip, content type, unknown repository, servi
   t.equal(probe.status, 200);
   t.equal(probe.body.length, 0, 'the probe gets an empty answer');
 
-  const zipped = await postReceivePack(url, gzipSync(updateRequestBody([{ oldOid: ZERO, newOid: c1, ref: 'refs/heads/main' }], pack)), { 'content-encoding': 'gzip' });
+  const zipped = await postReceivePack(
+    url,
+    gzipSync(updateRequestBody([{ oldOid: ZERO, newOid: c1, ref: 'refs/heads/main' }], pack)),
+    { 'content-encoding': 'gzip' },
+  );
   t.same(reportLines(demuxSideband(zipped.body).report), ['unpack ok', 'ok refs/heads/main']);
   t.equal(zipped.headers.get('content-type'), 'application/x-git-receive-pack-result');
   t.equal((await refsOf(gitDir))['refs/heads/main'], c1);
 
-  const wrongType = await fetch(`${url}/git-receive-pack`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+  const wrongType = await fetch(`${url}/git-receive-pack`, {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: 'x',
+  });
   t.equal(wrongType.status, 415);
-  t.equal(await wrongType.text(), "Expected POST with Content-Type 'application/x-git-receive-pack-request', but received 'text/plain' instead.\n");
+  t.equal(
+    await wrongType.text(),
+    "Expected POST with Content-Type 'application/x-git-receive-pack-request', but received 'text/plain' instead.\n",
+  );
 
   const info = await fetch(`${url}/info/refs?service=git-receive-pack`);
   t.equal(info.status, 200);
@@ -270,7 +300,10 @@ t.test('smart HTTP details: probe, gzip, content type, unknown repository, servi
   t.equal(info.headers.get('cache-control'), 'no-cache, max-age=0, must-revalidate');
   const text = await info.text();
   t.ok(text.startsWith('001f# service=git-receive-pack\n0000'));
-  t.match(text, `${c1} refs/heads/main\0report-status report-status-v2 delete-refs side-band-64k quiet atomic ofs-delta object-format=sha1 agent=pushgate/`);
+  t.match(
+    text,
+    `${c1} refs/heads/main\0report-status report-status-v2 delete-refs side-band-64k quiet atomic ofs-delta object-format=sha1 agent=pushgate/`,
+  );
 
   t.equal((await fetch(`${server.url}/nope.git/info/refs?service=git-receive-pack`)).status, 404);
   t.equal((await fetch(`${server.url}/..%2f..%2fetc/info/refs?service=git-receive-pack`)).status, 404);

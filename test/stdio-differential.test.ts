@@ -1,7 +1,17 @@
 import t, { type Test } from 'tap';
 import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { git, gitOk, porcelainRefLines, PUSHGATE_BIN, PUSHGATE_RECEIVE_PACK, refsOf, run, tempDir, WorkRepo } from './helpers/git.js';
+import {
+  git,
+  gitOk,
+  porcelainRefLines,
+  PUSHGATE_BIN,
+  PUSHGATE_RECEIVE_PACK,
+  refsOf,
+  run,
+  tempDir,
+  WorkRepo,
+} from './helpers/git.js';
 
 interface Remote {
   label: 'git' | 'pushgate';
@@ -40,7 +50,9 @@ async function differential(
       step++;
       const results = [];
       for (const remote of remotes) {
-        const r = await git(['push', '--porcelain', `--receive-pack=${remote.receivePack}`, remote.gitDir, ...args], { cwd: work.dir });
+        const r = await git(['push', '--porcelain', `--receive-pack=${remote.receivePack}`, remote.gitDir, ...args], {
+          cwd: work.dir,
+        });
         results.push({ code: r.code, lines: porcelainRefLines(r.stdout), stderr: r.stderr });
       }
       t.same(results[1].lines, results[0].lines, `step ${step} (${args.join(' ')}): porcelain output\n${results[1].stderr}`);
@@ -74,28 +86,39 @@ differential(test, 'create, fast-forward, rejected and forced non-ff, tags, dele
   await push(['v1:refs/heads/from-tag']);
 });
 
-differential(test, 'receive.denyNonFastForwards and receive.denyDeletes', { config: { 'receive.denyNonFastForwards': 'true', 'receive.denyDeletes': 'true' } }, async (push, work) => {
-  const c1 = await work.commit('one');
-  await work.commit('two');
-  await push(['main', 'main:refs/heads/x', 'main:refs/other/y', 'main:refs/tags/t']);
-  await push(['--force', `${c1}:refs/heads/x`, `${c1}:refs/other/y`]);
-  await push([':refs/heads/x', ':refs/tags/t', ':refs/other/y']);
-});
-
-differential(test, 'hooks decline: pre-receive, update, atomic', {
-  hooks: {
-    'pre-receive': 'while read o n r; do case "$r" in refs/heads/blocked*) echo "blocked by pre-receive"; exit 1;; esac; done; exit 0',
-    update: 'case "$1" in refs/heads/veto*) echo "veto $1" >&2; exit 1;; esac; exit 0',
+differential(
+  test,
+  'receive.denyNonFastForwards and receive.denyDeletes',
+  { config: { 'receive.denyNonFastForwards': 'true', 'receive.denyDeletes': 'true' } },
+  async (push, work) => {
+    const c1 = await work.commit('one');
+    await work.commit('two');
+    await push(['main', 'main:refs/heads/x', 'main:refs/other/y', 'main:refs/tags/t']);
+    await push(['--force', `${c1}:refs/heads/x`, `${c1}:refs/other/y`]);
+    await push([':refs/heads/x', ':refs/tags/t', ':refs/other/y']);
   },
-}, async (push, work) => {
-  await work.commit('one');
-  await push(['main']);
-  await work.commit('two');
-  await push(['main', 'main:refs/heads/blocked']);
-  await push(['main', 'main:refs/heads/veto']);
-  await push(['--atomic', 'main:refs/heads/a1', 'main:refs/heads/veto2']);
-  await push(['--atomic', 'main:refs/heads/a1', 'main:refs/heads/a2']);
-});
+);
+
+differential(
+  test,
+  'hooks decline: pre-receive, update, atomic',
+  {
+    hooks: {
+      'pre-receive':
+        'while read o n r; do case "$r" in refs/heads/blocked*) echo "blocked by pre-receive"; exit 1;; esac; done; exit 0',
+      update: 'case "$1" in refs/heads/veto*) echo "veto $1" >&2; exit 1;; esac; exit 0',
+    },
+  },
+  async (push, work) => {
+    await work.commit('one');
+    await push(['main']);
+    await work.commit('two');
+    await push(['main', 'main:refs/heads/blocked']);
+    await push(['main', 'main:refs/heads/veto']);
+    await push(['--atomic', 'main:refs/heads/a1', 'main:refs/heads/veto2']);
+    await push(['--atomic', 'main:refs/heads/a1', 'main:refs/heads/a2']);
+  },
+);
 
 differential(test, 'sha256 repositories', { objectFormat: 'sha256' }, async (push, work) => {
   const c1 = await work.commit('one');
@@ -158,7 +181,14 @@ t.test('an atomic push killed in the middle of its ref transaction is all-or-not
     await gitOk(['init', '-q', '--bare', '-b', 'main', gitDir]);
     const work = await WorkRepo.create(path.join(dir, 'w'));
     const c1 = await work.commit('one');
-    await work.gitOk(['push', `--receive-pack=${PUSHGATE_RECEIVE_PACK}`, gitDir, 'main', 'main:refs/heads/b', 'main:refs/heads/c']);
+    await work.gitOk([
+      'push',
+      `--receive-pack=${PUSHGATE_RECEIVE_PACK}`,
+      gitDir,
+      'main',
+      'main:refs/heads/b',
+      'main:refs/heads/c',
+    ]);
     const c2 = await work.commit('two');
     const r = await work.git(
       ['push', '--atomic', `--receive-pack=${PUSHGATE_RECEIVE_PACK}`, gitDir, 'main', 'main:refs/heads/b', 'main:refs/heads/c'],
@@ -174,8 +204,16 @@ t.test('an atomic push killed in the middle of its ref transaction is all-or-not
     const leftovers = await git(['--git-dir', gitDir, 'for-each-ref']);
     t.equal(leftovers.code, 0);
     const { readdir } = await import('node:fs/promises');
-    t.same((await readdir(path.join(gitDir, 'refs/heads'))).filter((f) => f.endsWith('.lock')), [], `${point}: no locks left`);
-    t.same((await readdir(gitDir)).filter((f) => f.startsWith('pushgate-ref-journal')), [], `${point}: no journal left`);
+    t.same(
+      (await readdir(path.join(gitDir, 'refs/heads'))).filter((f) => f.endsWith('.lock')),
+      [],
+      `${point}: no locks left`,
+    );
+    t.same(
+      (await readdir(gitDir)).filter((f) => f.startsWith('pushgate-ref-journal')),
+      [],
+      `${point}: no journal left`,
+    );
     const fsck = await git(['--git-dir', gitDir, 'fsck', '--strict']);
     t.equal(fsck.code, 0, fsck.stderr);
     await cleanup();

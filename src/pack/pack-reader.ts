@@ -127,7 +127,13 @@ export class PackReader {
     const deltas: { offset: number; delta: Buffer }[] = [];
     let at = offset;
     let base: CachedBase | undefined;
-    while (!(base = this.cache.get(at))) {
+    let fromCache = false;
+    for (;;) {
+      base = this.cache.get(at);
+      if (base) {
+        fromCache = true;
+        break;
+      }
       const entry = await this.readEntry(at);
       if (entry.baseOffset < 0) {
         base = { typeCode: entry.typeCode, data: entry.data };
@@ -138,6 +144,8 @@ export class PackReader {
       if (deltas.length > MAX_CHAIN_LENGTH) throw badObject(PACK_ERROR.delta, offset, 'delta chain too long (cycle?)');
       at = entry.baseOffset;
     }
+    // Never hand out the cache's own buffer: a caller that changes it would corrupt later reads.
+    if (fromCache && deltas.length === 0) return { type: objectTypeFromCode(base.typeCode)!, data: Buffer.from(base.data) };
     let data = base.data;
     for (let k = deltas.length - 1; k >= 0; k--) {
       const { offset: deltaOffset, delta } = deltas[k]!;

@@ -67,9 +67,12 @@ export class ResponseWriter {
     const seconds = this.options.keepAliveSeconds;
     if (!this.options.sideband || seconds <= 0 || this.timer) return;
     const period = seconds * 1000;
-    this.timer = setInterval(() => {
-      if (Date.now() - this.lastWrite >= period) this.write(this.output, KEEPALIVE_PKT);
-    }, Math.min(period, 1000));
+    this.timer = setInterval(
+      () => {
+        if (Date.now() - this.lastWrite >= period) this.write(this.output, KEEPALIVE_PKT);
+      },
+      Math.min(period, 1000),
+    );
     this.timer.unref();
   }
 

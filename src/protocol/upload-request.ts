@@ -67,7 +67,11 @@ export function parseDeepenLine(line: string, request: DeepenRequest, algo: Hash
  * Reads want, shallow, deepen and filter lines up to the flush. Returns null
  * when the stream ends first (a client that only looked at the refs).
  */
-export async function readUploadRequest(reader: PktLineReader, algo: HashAlgorithm, options: { allowFilter?: boolean } = {}): Promise<UploadRequest | null> {
+export async function readUploadRequest(
+  reader: PktLineReader,
+  algo: HashAlgorithm,
+  options: { allowFilter?: boolean } = {},
+): Promise<UploadRequest | null> {
   const hexLength = oidHexLength(algo);
   const request: UploadRequest = { ...emptyDeepenRequest(), wants: [], capabilities: new CapabilitySet() };
   const features: string[] = [];

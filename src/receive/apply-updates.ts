@@ -40,10 +40,14 @@ export async function applyRefUpdates(
     const duplicate = firstDuplicate(batch.map(([, u]) => u.name));
     const failures = duplicate
       ? [{ kind: 'conflict' as const, message: `multiple updates for ref '${duplicate}' not allowed` }]
-      : await refs.update(batch.map(([, u]) => u), { atomic: true, reflogMessage: 'push' });
+      : await refs.update(
+          batch.map(([, u]) => u),
+          { atomic: true, reflogMessage: 'push' },
+        );
     const failed = failures.filter((f) => f !== null);
     if (failed.length > 0) {
-      for (const failure of failed) options.writer.error(failure!.message);
+      // 'aborted' marks the updates that only failed because another one did; git prints nothing for them.
+      for (const failure of failed) if (failure!.kind !== 'aborted') options.writer.error(failure!.message);
       for (const [command] of batch) command.reject('atomic transaction failed', 'ref-transaction');
       return;
     }

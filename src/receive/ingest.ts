@@ -6,8 +6,7 @@ import type { Quarantine } from '../repo/types.js';
 import type { ReceiveSettings } from './settings.js';
 
 export type IngestResult =
-  | { ok: true; objects: number; bytes: number; packPath: string }
-  | { ok: false; status: string; bytes: number };
+  { ok: true; objects: number; bytes: number; packPath: string } | { ok: false; status: string; bytes: number };
 
 /**
  * Reads the pack that follows the commands into the quarantine. The 12-byte

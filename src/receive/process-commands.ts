@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { Logger } from 'pino';
 import type { ResponseWriter } from '../protocol/response-writer.js';
 import type { Quarantine } from '../repo/types.js';
@@ -7,7 +6,7 @@ import { runBuiltinChecks } from './builtin-checks.js';
 import type { ReceiveCommand } from './command.js';
 import { checkPushConnectivity } from './connectivity.js';
 import { isHiddenRef } from './hidden-refs.js';
-import { HookRunner, PRE_RECEIVE_DECLINED, UPDATE_HOOK_DECLINED, quarantineEnvironment, updateHookDeclinedMessage } from './hooks/index.js';
+import { HookRunner, PRE_RECEIVE_DECLINED, UPDATE_HOOK_DECLINED, updateHookDeclinedMessage } from './hooks/index.js';
 import { runPolicyStage } from './policy-stage.js';
 import type { ReceiveSettings } from './settings.js';
 import type { HookContext, ReceivePackSession } from './types.js';
@@ -64,16 +63,19 @@ export async function processCommands(ctx: ProcessContext): Promise<void> {
 
   if (commands.some((c) => c.pending)) {
     const told = commands.filter((c) => !refusedByRules.has(c));
-    const quarantineEnv = quarantine
-      ? quarantineEnvironment(quarantine.dir, path.join(repo.gitDir, 'objects'))
-      : undefined;
-    const preReceive = await hooks.preReceive(told, { pushOptions: ctx.pushOptions, quarantineEnv });
+    const preReceive = await hooks.preReceive(told, {
+      pushOptions: ctx.pushOptions,
+      quarantineEnv: quarantine?.hookEnvironment(),
+    });
     if (!preReceive.ok) {
       for (const c of commands) if (c.pending) c.reject(PRE_RECEIVE_DECLINED, 'hook:pre-receive');
       return;
     }
     if (session.hooks?.preReceive) {
-      await session.hooks.preReceive(hookContext, commands.filter((c) => c.pending));
+      await session.hooks.preReceive(
+        hookContext,
+        commands.filter((c) => c.pending),
+      );
       failAllIfAtomic(ctx);
     }
   }

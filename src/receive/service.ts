@@ -136,7 +136,12 @@ export async function receivePack(session: ReceivePackSession): Promise<ReceiveP
   }
 
   if (caps.has('report-status') || caps.has('report-status-v2')) {
-    writer.data(encodeReportStatus(unpackStatus, commands.map((c) => ({ refName: c.refName, error: c.status === 'ok' ? undefined : c.reason ?? 'failed' }))));
+    writer.data(
+      encodeReportStatus(
+        unpackStatus,
+        commands.map((c) => ({ refName: c.refName, error: c.status === 'ok' ? undefined : (c.reason ?? 'failed') })),
+      ),
+    );
   }
   await runPostHooks({ session, commands, pushOptions, writer, log });
   await writer.finish();

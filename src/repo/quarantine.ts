@@ -1,7 +1,8 @@
 import { mkdir, mkdtemp, readdir, rename, rm, rmdir } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { fsyncDirectory, isErrno } from './fs-durable.js';
 import { LayeredObjectDatabase } from './object-database.js';
+import { quarantineEnvironment } from './quarantine-env.js';
 import { ObjectDirectory } from './object-directory.js';
 import type { PackOpener } from './pack-source.js';
 import type { Quarantine } from './types.js';
@@ -63,12 +64,7 @@ export class DirectoryQuarantine implements Quarantine {
    * in the quarantine, with the repository's objects as an alternate.
    */
   hookEnvironment(inheritedAlternates: string | undefined = process.env.GIT_ALTERNATE_OBJECT_DIRECTORIES): Record<string, string> {
-    const main = quoteAlternatePath(this.main.primary.path);
-    return {
-      GIT_QUARANTINE_PATH: this.dir,
-      GIT_OBJECT_DIRECTORY: this.dir,
-      GIT_ALTERNATE_OBJECT_DIRECTORIES: inheritedAlternates ? `${inheritedAlternates}${delimiter}${main}` : main,
-    };
+    return quarantineEnvironment(this.dir, this.main.primary.path, inheritedAlternates);
   }
 
   /**
@@ -127,10 +123,4 @@ async function migrateTree(source: string, target: string): Promise<void> {
     }
   }
   if (movedFiles) await fsyncDirectory(target);
-}
-
-/** C-quote an alternates entry only when needed (leading quote or a path separator), as git does. */
-export function quoteAlternatePath(path: string): string {
-  if (!path.startsWith('"') && !path.includes(delimiter)) return path;
-  return `"${path.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\t/g, '\\t')}"`;
 }

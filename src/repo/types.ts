@@ -73,6 +73,8 @@ export interface Quarantine {
   isIncoming(oid: string): Promise<boolean>;
   /** Every object id the push brought. */
   listObjects(): AsyncIterable<string>;
+  /** GIT_QUARANTINE_PATH, GIT_OBJECT_DIRECTORY, GIT_ALTERNATE_OBJECT_DIRECTORIES as git gives pre-receive. */
+  hookEnvironment(): Record<string, string>;
   /** Make the quarantined objects part of the repository (pack before idx). */
   migrate(): Promise<void>;
   /** Remove everything; safe to call more than once and after migrate(). */

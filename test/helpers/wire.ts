@@ -7,7 +7,9 @@ export function updateRequestBody(
   pack: Buffer | null,
   caps = 'report-status side-band-64k object-format=sha1 agent=pushgate-test',
 ): Buffer {
-  const parts = commands.map((c, i) => pktLine(i === 0 ? `${c.oldOid} ${c.newOid} ${c.ref}\0 ${caps}` : `${c.oldOid} ${c.newOid} ${c.ref}`));
+  const parts = commands.map((c, i) =>
+    pktLine(i === 0 ? `${c.oldOid} ${c.newOid} ${c.ref}\0 ${caps}` : `${c.oldOid} ${c.newOid} ${c.ref}`),
+  );
   parts.push(FLUSH_PKT);
   if (pack) parts.push(pack);
   return Buffer.concat(parts);

@@ -48,7 +48,8 @@ export function printJson(io: CliIO, value: unknown): void {
 export function printTable(io: CliIO, headers: string[], rows: (string | number | null | undefined)[][]): void {
   const cells = [headers, ...rows.map((row) => row.map((c) => (c === null || c === undefined || c === '' ? '-' : String(c))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((row) => row[i]!.length)));
-  for (const row of cells) io.stdout.write(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ') + '\n');
+  for (const row of cells)
+    io.stdout.write(row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ') + '\n');
 }
 
 /** Dates in listings: minutes are enough for people; --json has the full ISO time. */

@@ -1,7 +1,16 @@
 import { parseArgs } from 'node:util';
 import { grantAccess, listGrants, parseLevel, revokeAccess, type Grant } from '../../auth/permissions.js';
 import { UsageError, type CliCommand, type CliIO } from '../command.js';
-import { COMMON_OPTIONS, DATA_USAGE, databaseTarget, expectPositionals, printJson, printTable, shortDate, withDatabase } from './account-cli.js';
+import {
+  COMMON_OPTIONS,
+  DATA_USAGE,
+  databaseTarget,
+  expectPositionals,
+  printJson,
+  printTable,
+  shortDate,
+  withDatabase,
+} from './account-cli.js';
 
 const GRANT_USAGE = [
   `pushgate grant <user | @group> <repository | pattern> <read | write | admin> ${DATA_USAGE}`,
@@ -25,7 +34,12 @@ export const grantCommand: CliCommand = {
       expectPositionals(positionals, 0, 0, 'no arguments with --list');
       const grants = await withDatabase(target, (db) => listGrants(db, { subject: values.subject, repo: values.repo }));
       if (values.json) printJson(io, grants);
-      else printTable(io, ['ID', 'SUBJECT', 'REPOSITORY', 'LEVEL', 'GRANTED'], grants.map((g) => [g.id, g.subject, g.pattern, g.level, shortDate(g.createdAt)]));
+      else
+        printTable(
+          io,
+          ['ID', 'SUBJECT', 'REPOSITORY', 'LEVEL', 'GRANTED'],
+          grants.map((g) => [g.id, g.subject, g.pattern, g.level, shortDate(g.createdAt)]),
+        );
       return 0;
     }
     if (values.subject || values.repo) throw new UsageError('--subject and --repo go with --list');

@@ -1,7 +1,15 @@
 import { parseArgs } from 'node:util';
 import { addGroup, addGroupMember, listGroups, removeGroup, removeGroupMember, type Group } from '../../auth/groups.js';
 import { UsageError, type CliCommand, type CliIO } from '../command.js';
-import { COMMON_OPTIONS, DATA_USAGE, databaseTarget, expectPositionals, printJson, printTable, withDatabase } from './account-cli.js';
+import {
+  COMMON_OPTIONS,
+  DATA_USAGE,
+  databaseTarget,
+  expectPositionals,
+  printJson,
+  printTable,
+  withDatabase,
+} from './account-cli.js';
 
 const ACTIONS = ['add', 'list', 'remove', 'add-member', 'remove-member'];
 
@@ -32,12 +40,22 @@ export const groupCommand: CliCommand = {
         expectPositionals(positionals, 0, 0, 'no arguments');
         const groups = await withDatabase(target, (db) => listGroups(db));
         if (values.json) printJson(io, groups);
-        else printTable(io, ['GROUP', 'MEMBERS'], groups.map((g) => [`@${g.name}`, g.members.join(', ')]));
+        else
+          printTable(
+            io,
+            ['GROUP', 'MEMBERS'],
+            groups.map((g) => [`@${g.name}`, g.members.join(', ')]),
+          );
         return 0;
       }
       case 'remove':
         expectPositionals(positionals, 1, 1, 'one group name');
-        return show(io, values.json, await withDatabase(target, (db) => removeGroup(db, name!)), `Removed group @${name} and its grants`);
+        return show(
+          io,
+          values.json,
+          await withDatabase(target, (db) => removeGroup(db, name!)),
+          `Removed group @${name} and its grants`,
+        );
       case 'add-member': {
         expectPositionals(positionals, 2, Infinity, 'a group and one or more usernames');
         const group = await withDatabase(target, (db) =>

@@ -2,8 +2,18 @@ import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { addSshKey, listSshKeys, removeSshKey, type SshKeyRecord } from '../../auth/ssh-keys.js';
+import { parsePublicKeyLine } from '../../auth/ssh-public-key.js';
 import { UsageError, type CliCommand } from '../command.js';
-import { COMMON_OPTIONS, DATA_USAGE, databaseTarget, expectPositionals, printJson, printTable, shortDate, withDatabase } from './account-cli.js';
+import {
+  COMMON_OPTIONS,
+  DATA_USAGE,
+  databaseTarget,
+  expectPositionals,
+  printJson,
+  printTable,
+  shortDate,
+  withDatabase,
+} from './account-cli.js';
 
 const ACTIONS = ['add', 'list', 'remove'];
 
@@ -33,6 +43,7 @@ export const keyCommand: CliCommand = {
       const text = source === '-' ? await readAll(io.stdin) : await readFile(source, 'utf8');
       const lines = text.split(/\r?\n/).filter((l) => l.trim() && !l.trimStart().startsWith('#'));
       if (!lines.length) throw new UsageError(`no public key in ${source === '-' ? 'standard input' : source}`);
+      lines.forEach((line) => parsePublicKeyLine(line)); // a bad key fails before the database is opened
       const added = await withDatabase(target, (db) =>
         db.withTransaction(async () => {
           const keys: SshKeyRecord[] = [];
@@ -52,7 +63,14 @@ export const keyCommand: CliCommand = {
         printTable(
           io,
           ['ID', 'USER', 'KEY', 'COMMENT', 'ADDED', 'LAST USED'],
-          keys.map((k) => [k.id, k.username, `${k.bits ?? ''} ${k.fingerprint} (${typeLabel(k.algorithm)})`, k.comment, shortDate(k.createdAt), shortDate(k.lastUsedAt)]),
+          keys.map((k) => [
+            k.id,
+            k.username,
+            `${k.bits ?? ''} ${k.fingerprint} (${typeLabel(k.algorithm)})`,
+            k.comment,
+            shortDate(k.createdAt),
+            shortDate(k.lastUsedAt),
+          ]),
         );
       }
       return 0;

@@ -25,16 +25,10 @@ export const logCommand: CliCommand = {
     expectPositionals(positionals, 0, 0, 'no arguments');
     const limit = Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new UsageError('--limit takes a number from 1 to 1000');
+    const since = values.since ? parsePointInTime(values.since) : undefined;
+    const until = values.until ? parsePointInTime(values.until) : undefined;
     const target = databaseTarget(values.data, io);
-    const entries = await withDatabase(target, (db) =>
-      queryAuditLog(db, {
-        repo: values.repo,
-        username: values.user,
-        since: values.since ? parsePointInTime(values.since) : undefined,
-        until: values.until ? parsePointInTime(values.until) : undefined,
-        limit,
-      }),
-    );
+    const entries = await withDatabase(target, (db) => queryAuditLog(db, { repo: values.repo, username: values.user, since, until, limit }));
     if (values.json) printJson(io, entries);
     else for (const entry of entries) printEntry(io, entry);
     return 0;
@@ -46,11 +40,16 @@ function printEntry(io: CliIO, e: AuditEntry): void {
   const who = e.username ?? 'anonymous';
   const from = e.remoteAddress ? ` from ${e.remoteAddress}` : '';
   const outcome = e.result ?? 'in progress';
-  const stats = e.state === 'complete' ? ` (${e.commands.length} ref${e.commands.length === 1 ? '' : 's'}, ${formatBytes(e.packBytes)}, ${e.durationMs ?? 0} ms)` : '';
+  const stats =
+    e.state === 'complete'
+      ? ` (${e.commands.length} ref${e.commands.length === 1 ? '' : 's'}, ${formatBytes(e.packBytes)}, ${e.durationMs ?? 0} ms)`
+      : '';
   io.stdout.write(`${e.startedAt.toISOString()}  #${e.id}  ${who} → ${e.repo} over ${e.transport}${from}: ${outcome}${stats}\n`);
   for (const c of e.commands) {
     const range = `${c.oldOid.slice(0, 7)}..${c.newOid.slice(0, 7)}`;
-    io.stdout.write(`    ${c.status === 'ok' ? 'ok' : c.status === 'rejected' ? 'ng' : '--'} ${c.refName} ${range}${c.reason ? ` (${c.reason})` : ''}\n`);
+    io.stdout.write(
+      `    ${c.status === 'ok' ? 'ok' : c.status === 'rejected' ? 'ng' : '--'} ${c.refName} ${range}${c.reason ? ` (${c.reason})` : ''}\n`,
+    );
   }
   if (e.error) io.stdout.write(`    error: ${e.error}\n`);
 }

@@ -37,17 +37,21 @@ export const receivePackCommand: CliCommand = {
       }
       throw err;
     }
-    const outcome = await receivePack({
-      repo,
-      repoName: gitDir,
-      input: io.stdin,
-      output: io.stdout,
-      stderr: io.stderr,
-      statelessRpc: values['stateless-rpc'],
-      advertiseOnly: values['advertise-refs'] || values['http-backend-info-refs'],
-      gitProtocol: io.env.GIT_PROTOCOL,
-      transport: 'stdio',
-    });
-    return outcome.exitCode;
+    try {
+      const outcome = await receivePack({
+        repo,
+        repoName: gitDir,
+        input: io.stdin,
+        output: io.stdout,
+        stderr: io.stderr,
+        statelessRpc: values['stateless-rpc'],
+        advertiseOnly: values['advertise-refs'] || values['http-backend-info-refs'],
+        gitProtocol: io.env.GIT_PROTOCOL,
+        transport: 'stdio',
+      });
+      return outcome.exitCode;
+    } finally {
+      await repo.close();
+    }
   },
 };

@@ -1,11 +1,27 @@
 import { parseArgs } from 'node:util';
 import { adoptRepositories } from '../../db/adoption.js';
 import { DatabaseLockedError } from '../../db/errors.js';
-import { listRepositories, registerRepository, unregisterRepository, updateRepository, type RepositoryRecord } from '../../db/repositories.js';
+import {
+  listRepositories,
+  registerRepository,
+  unregisterRepository,
+  updateRepository,
+  type RepositoryRecord,
+} from '../../db/repositories.js';
 import { deleteRepositoryFiles } from '../../db/repository-files.js';
 import { findRepository } from '../../db/repositories.js';
 import { UsageError, type CliIO } from '../command.js';
-import { COMMON_OPTIONS, DATA_USAGE, databaseTarget, expectPositionals, parseSwitch, printJson, printTable, shortDate, withDatabase } from './account-cli.js';
+import {
+  COMMON_OPTIONS,
+  DATA_USAGE,
+  databaseTarget,
+  expectPositionals,
+  parseSwitch,
+  printJson,
+  printTable,
+  shortDate,
+  withDatabase,
+} from './account-cli.js';
 
 /**
  * The registry half of `pushgate repo`: list, set and remove. The lead's
@@ -30,7 +46,12 @@ export const repoAdminActions: Record<'list' | 'set' | 'remove', RepoAdminAction
       return listRepositories(db);
     });
     if (values.json) printJson(io, repos);
-    else printTable(io, ['NAME', 'OWNER', 'ANONYMOUS', 'CREATED'], repos.map((r) => [r.name, r.owner, anonymousLabel(r), shortDate(r.createdAt)]));
+    else
+      printTable(
+        io,
+        ['NAME', 'OWNER', 'ANONYMOUS', 'CREATED'],
+        repos.map((r) => [r.name, r.owner, anonymousLabel(r), shortDate(r.createdAt)]),
+      );
     return 0;
   },
 
@@ -49,8 +70,10 @@ export const repoAdminActions: Record<'list' | 'set' | 'remove', RepoAdminAction
     expectPositionals(positionals, 1, 1, 'one repository name');
     if (values.owner && values['no-owner']) throw new UsageError('--owner and --no-owner contradict each other');
     const changes = {
-      anonymousRead: values['anonymous-read'] === undefined ? undefined : parseSwitch(values['anonymous-read'], '--anonymous-read'),
-      anonymousPush: values['anonymous-push'] === undefined ? undefined : parseSwitch(values['anonymous-push'], '--anonymous-push'),
+      anonymousRead:
+        values['anonymous-read'] === undefined ? undefined : parseSwitch(values['anonymous-read'], '--anonymous-read'),
+      anonymousPush:
+        values['anonymous-push'] === undefined ? undefined : parseSwitch(values['anonymous-push'], '--anonymous-push'),
       owner: values['no-owner'] ? null : values.owner,
     };
     if (Object.values(changes).every((v) => v === undefined)) throw new UsageError('nothing to change');
@@ -65,7 +88,11 @@ export const repoAdminActions: Record<'list' | 'set' | 'remove', RepoAdminAction
   },
 
   async remove(args, io) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...COMMON_OPTIONS, yes: { type: 'boolean' } } });
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { ...COMMON_OPTIONS, yes: { type: 'boolean' } },
+    });
     expectPositionals(positionals, 1, 1, 'one repository name');
     const target = databaseTarget(values.data, io);
     if (!target.dataDir) throw new UsageError('--data <dir> is needed to delete the repository files');
@@ -100,7 +127,9 @@ export async function registerCreatedRepository(options: {
   owner?: string;
 }): Promise<'registered' | 'deferred'> {
   try {
-    await withDatabase({ dataDir: options.dataDir, databaseUrl: options.databaseUrl }, (db) => registerRepository(db, { name: options.name, owner: options.owner }));
+    await withDatabase({ dataDir: options.dataDir, databaseUrl: options.databaseUrl }, (db) =>
+      registerRepository(db, { name: options.name, owner: options.owner }),
+    );
     return 'registered';
   } catch (err) {
     if (err instanceof DatabaseLockedError) return 'deferred';

@@ -36,7 +36,9 @@ export const serveCommand: CliCommand = {
       `pushgate is serving ${dataDir}\n` +
         `  push to:   ${server.url}/<name>.git   (e.g. git push ${server.url}/demo.git main)\n` +
         `  create:    pushgate repo create demo --data ${values.data}\n` +
-        (values['allow-anonymous-push'] ? '' : '  note:      anonymous HTTP push is off; restart with --allow-anonymous-push to allow it\n'),
+        (values['allow-anonymous-push']
+          ? ''
+          : '  note:      anonymous HTTP push is off; restart with --allow-anonymous-push to allow it\n'),
     );
     await waitForSignal();
     await server.close();

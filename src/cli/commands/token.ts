@@ -2,7 +2,16 @@ import { parseArgs } from 'node:util';
 import { parseDuration } from '../../auth/duration.js';
 import { createToken, listTokens, parseScopes, revokeToken } from '../../auth/tokens.js';
 import { UsageError, type CliCommand } from '../command.js';
-import { COMMON_OPTIONS, DATA_USAGE, databaseTarget, expectPositionals, printJson, printTable, shortDate, withDatabase } from './account-cli.js';
+import {
+  COMMON_OPTIONS,
+  DATA_USAGE,
+  databaseTarget,
+  expectPositionals,
+  printJson,
+  printTable,
+  shortDate,
+  withDatabase,
+} from './account-cli.js';
 
 const ACTIONS = ['create', 'list', 'revoke'];
 
@@ -23,14 +32,21 @@ export const tokenCommand: CliCommand = {
     const { values, positionals } = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: { ...COMMON_OPTIONS, name: { type: 'string' }, expires: { type: 'string' }, scope: { type: 'string', multiple: true } },
+      options: {
+        ...COMMON_OPTIONS,
+        name: { type: 'string' },
+        expires: { type: 'string' },
+        scope: { type: 'string', multiple: true },
+      },
     });
     const target = databaseTarget(values.data, io);
     if (action === 'create') {
       expectPositionals(positionals, 1, 1, 'one username');
       const expiresAt = values.expires ? parseExpiry(values.expires) : null;
       const scopes = values.scope ? parseScopes(values.scope) : null;
-      const { token, secret } = await withDatabase(target, (db) => createToken(db, { username: positionals[0]!, name: values.name, expiresAt, scopes }));
+      const { token, secret } = await withDatabase(target, (db) =>
+        createToken(db, { username: positionals[0]!, name: values.name, expiresAt, scopes }),
+      );
       if (values.json) {
         printJson(io, { ...token, secret });
       } else {
@@ -50,7 +66,16 @@ export const tokenCommand: CliCommand = {
         printTable(
           io,
           ['ID', 'USER', 'NAME', 'PREFIX', 'SCOPES', 'STATE', 'EXPIRES', 'LAST USED'],
-          tokens.map((t) => [t.id, t.username, t.name, `${t.prefix}…`, t.scopes?.join(',') ?? 'all', t.state, shortDate(t.expiresAt), shortDate(t.lastUsedAt)]),
+          tokens.map((t) => [
+            t.id,
+            t.username,
+            t.name,
+            `${t.prefix}…`,
+            t.scopes?.join(',') ?? 'all',
+            t.state,
+            shortDate(t.expiresAt),
+            shortDate(t.lastUsedAt),
+          ]),
         );
       }
       return 0;

@@ -24,7 +24,9 @@ export function adminAuthHook(access: AccountAccessControl, realm = 'pushgate') 
       return reply;
     }
     if (!(await access.isAdmin(identity))) {
-      reply.code(403).send({ error: 'E_FORBIDDEN', message: `${identity.username} is not an admin, or the token lacks the admin scope` });
+      reply
+        .code(403)
+        .send({ error: 'E_FORBIDDEN', message: `${identity.username} is not an admin, or the token lacks the admin scope` });
       return reply;
     }
     request.admin = identity;

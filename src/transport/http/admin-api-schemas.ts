@@ -26,7 +26,8 @@ export const sharedSchemas = [
   {
     $id: 'Error',
     type: 'object',
-    description: 'Every failure: a stable code (E_NOT_FOUND, E_CONFLICT, E_INVALID, E_UNAUTHORIZED, E_FORBIDDEN, …) and a message.',
+    description:
+      'Every failure: a stable code (E_NOT_FOUND, E_CONFLICT, E_INVALID, E_UNAUTHORIZED, E_FORBIDDEN, …) and a message.',
     properties: { error: { type: 'string' }, message: { type: 'string' } },
     required: ['error', 'message'],
   },
@@ -94,7 +95,10 @@ export const sharedSchemas = [
     properties: {
       id: { type: 'integer' },
       subject: { type: 'string', description: 'A username, or @group' },
-      pattern: { type: 'string', description: "A repository name or glob: team/app, team/*, ** ('*' within a segment, '**' across)" },
+      pattern: {
+        type: 'string',
+        description: "A repository name or glob: team/app, team/*, ** ('*' within a segment, '**' across)",
+      },
       level,
       createdAt: timestamp,
     },
@@ -179,14 +183,26 @@ export const schemas = {
   usernameParams: { type: 'object', properties: { username: { type: 'string' } }, required: ['username'] },
   idParams: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] },
   groupParams: { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] },
-  memberParams: { type: 'object', properties: { name: { type: 'string' }, username: { type: 'string' } }, required: ['name', 'username'] },
-  keyParams: { type: 'object', properties: { username: { type: 'string' }, key: { type: 'string', description: 'SHA256:… fingerprint or id' } }, required: ['username', 'key'] },
+  memberParams: {
+    type: 'object',
+    properties: { name: { type: 'string' }, username: { type: 'string' } },
+    required: ['name', 'username'],
+  },
+  keyParams: {
+    type: 'object',
+    properties: { username: { type: 'string' }, key: { type: 'string', description: 'SHA256:… fingerprint or id' } },
+    required: ['username', 'key'],
+  },
   repoParams: { type: 'object', properties: { '*': { type: 'string', minLength: 1 } }, required: ['*'] },
 
   newUser: {
     type: 'object',
     additionalProperties: false,
-    properties: { username: { type: 'string', minLength: 1, maxLength: 64 }, displayName: nullableString, admin: { type: 'boolean' } },
+    properties: {
+      username: { type: 'string', minLength: 1, maxLength: 64 },
+      displayName: nullableString,
+      admin: { type: 'boolean' },
+    },
     required: ['username'],
   },
   userChanges: {
@@ -198,7 +214,10 @@ export const schemas = {
   newKey: {
     type: 'object',
     additionalProperties: false,
-    properties: { key: { type: 'string', minLength: 1, maxLength: 16384, description: 'One OpenSSH public key line' }, comment: { type: 'string' } },
+    properties: {
+      key: { type: 'string', minLength: 1, maxLength: 16384, description: 'One OpenSSH public key line' },
+      comment: { type: 'string' },
+    },
     required: ['key'],
   },
   newToken: {

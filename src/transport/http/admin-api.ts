@@ -12,7 +12,13 @@ import { adoptRepositories } from '../../db/adoption.js';
 import { queryAuditLog } from '../../db/audit.js';
 import type { Database } from '../../db/database.js';
 import { InvalidInputError } from '../../db/errors.js';
-import { getRepository, listRepositories, registerRepository, unregisterRepository, updateRepository } from '../../db/repositories.js';
+import {
+  getRepository,
+  listRepositories,
+  registerRepository,
+  unregisterRepository,
+  updateRepository,
+} from '../../db/repositories.js';
 import { deleteRepositoryFiles } from '../../db/repository-files.js';
 import { PushgateError } from '../../errors.js';
 import type { HashAlgorithm } from '../../objects/oid.js';
@@ -54,7 +60,8 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     if (err instanceof PushgateError && STATUS_BY_CODE[err.code]) {
       return reply.code(STATUS_BY_CODE[err.code]!).send({ error: err.code, message: err.message });
     }
-    if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.code ?? 'E_REQUEST', message: err.message });
+    if (err.statusCode && err.statusCode < 500)
+      return reply.code(err.statusCode).send({ error: err.code ?? 'E_REQUEST', message: err.message });
     request.log.error({ err }, 'admin API error');
     return reply.code(500).send({ error: 'E_INTERNAL', message: 'internal error; the server log has the details' });
   });
@@ -66,27 +73,34 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     { schema: { body: schemas.newUser, response: responds(schemas.user, 201) } },
     async (request, reply) => reply.code(201).send(await addUser(db, request.body)),
   );
-  app.get<{ Params: { username: string } }>('/users/:username', { schema: { params: schemas.usernameParams, response: responds(schemas.user) } }, (request) =>
-    getUser(db, request.params.username),
+  app.get<{ Params: { username: string } }>(
+    '/users/:username',
+    { schema: { params: schemas.usernameParams, response: responds(schemas.user) } },
+    (request) => getUser(db, request.params.username),
   );
   app.patch<{ Params: { username: string }; Body: { displayName?: string | null; admin?: boolean } }>(
     '/users/:username',
     { schema: { params: schemas.usernameParams, body: schemas.userChanges, response: responds(schemas.user) } },
     (request) => updateUser(db, request.params.username, request.body),
   );
-  app.delete<{ Params: { username: string } }>('/users/:username', { schema: { params: schemas.usernameParams, response: responds(schemas.user) } }, (request) =>
-    removeUser(db, request.params.username),
+  app.delete<{ Params: { username: string } }>(
+    '/users/:username',
+    { schema: { params: schemas.usernameParams, response: responds(schemas.user) } },
+    (request) => removeUser(db, request.params.username),
   );
 
   // SSH keys
   app.get('/keys', { schema: { response: responds(schemas.keys) } }, () => listSshKeys(db));
-  app.get<{ Params: { username: string } }>('/users/:username/keys', { schema: { params: schemas.usernameParams, response: responds(schemas.keys) } }, (request) =>
-    listSshKeys(db, request.params.username),
+  app.get<{ Params: { username: string } }>(
+    '/users/:username/keys',
+    { schema: { params: schemas.usernameParams, response: responds(schemas.keys) } },
+    (request) => listSshKeys(db, request.params.username),
   );
   app.post<{ Params: { username: string }; Body: { key: string; comment?: string } }>(
     '/users/:username/keys',
     { schema: { params: schemas.usernameParams, body: schemas.newKey, response: responds(schemas.key, 201) } },
-    async (request, reply) => reply.code(201).send(await addSshKey(db, request.params.username, request.body.key, request.body.comment)),
+    async (request, reply) =>
+      reply.code(201).send(await addSshKey(db, request.params.username, request.body.key, request.body.comment)),
   );
   app.delete<{ Params: { username: string; key: string } }>(
     '/users/:username/keys/:key',
@@ -96,10 +110,15 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
 
   // Tokens
   app.get('/tokens', { schema: { response: responds(schemas.tokens) } }, () => listTokens(db));
-  app.get<{ Params: { username: string } }>('/users/:username/tokens', { schema: { params: schemas.usernameParams, response: responds(schemas.tokens) } }, (request) =>
-    listTokens(db, request.params.username),
+  app.get<{ Params: { username: string } }>(
+    '/users/:username/tokens',
+    { schema: { params: schemas.usernameParams, response: responds(schemas.tokens) } },
+    (request) => listTokens(db, request.params.username),
   );
-  app.post<{ Params: { username: string }; Body: { name?: string; expiresIn?: string; expiresAt?: string; scopes?: TokenScope[] } }>(
+  app.post<{
+    Params: { username: string };
+    Body: { name?: string; expiresIn?: string; expiresAt?: string; scopes?: TokenScope[] };
+  }>(
     '/users/:username/tokens',
     { schema: { params: schemas.usernameParams, body: schemas.newToken, response: responds(schemas.createdToken, 201) } },
     async (request, reply) => {
@@ -110,20 +129,28 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
       return reply.code(201).send({ ...token, secret });
     },
   );
-  app.delete<{ Params: { id: number } }>('/tokens/:id', { schema: { params: schemas.idParams, response: responds(schemas.token) } }, (request) =>
-    revokeToken(db, request.params.id),
+  app.delete<{ Params: { id: number } }>(
+    '/tokens/:id',
+    { schema: { params: schemas.idParams, response: responds(schemas.token) } },
+    (request) => revokeToken(db, request.params.id),
   );
 
   // Groups
   app.get('/groups', { schema: { response: responds(schemas.groups) } }, () => listGroups(db));
-  app.post<{ Body: { name: string } }>('/groups', { schema: { body: schemas.newGroup, response: responds(schemas.group, 201) } }, async (request, reply) =>
-    reply.code(201).send(await addGroup(db, request.body.name)),
+  app.post<{ Body: { name: string } }>(
+    '/groups',
+    { schema: { body: schemas.newGroup, response: responds(schemas.group, 201) } },
+    async (request, reply) => reply.code(201).send(await addGroup(db, request.body.name)),
   );
-  app.get<{ Params: { name: string } }>('/groups/:name', { schema: { params: schemas.groupParams, response: responds(schemas.group) } }, (request) =>
-    getGroup(db, request.params.name),
+  app.get<{ Params: { name: string } }>(
+    '/groups/:name',
+    { schema: { params: schemas.groupParams, response: responds(schemas.group) } },
+    (request) => getGroup(db, request.params.name),
   );
-  app.delete<{ Params: { name: string } }>('/groups/:name', { schema: { params: schemas.groupParams, response: responds(schemas.group) } }, (request) =>
-    removeGroup(db, request.params.name),
+  app.delete<{ Params: { name: string } }>(
+    '/groups/:name',
+    { schema: { params: schemas.groupParams, response: responds(schemas.group) } },
+    (request) => removeGroup(db, request.params.name),
   );
   app.put<{ Params: { name: string; username: string } }>(
     '/groups/:name/members/:username',
@@ -141,7 +168,16 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
     if (dataDir) await adoptRepositories(db, dataDir);
     return listRepositories(db);
   });
-  app.post<{ Body: { name: string; owner?: string; anonymousRead?: boolean; anonymousPush?: boolean; objectFormat?: HashAlgorithm; defaultBranch?: string } }>(
+  app.post<{
+    Body: {
+      name: string;
+      owner?: string;
+      anonymousRead?: boolean;
+      anonymousPush?: boolean;
+      objectFormat?: HashAlgorithm;
+      defaultBranch?: string;
+    };
+  }>(
     '/repos',
     { schema: { body: schemas.newRepository, response: responds(schemas.repository, 201) } },
     async (request, reply) => {
@@ -161,34 +197,45 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
       return reply.code(201).send(record);
     },
   );
-  app.get<{ Params: { '*': string } }>('/repos/*', { schema: { params: schemas.repoParams, response: responds(schemas.repository) } }, (request) =>
-    getRepository(db, request.params['*']),
+  app.get<{ Params: { '*': string } }>(
+    '/repos/*',
+    { schema: { params: schemas.repoParams, response: responds(schemas.repository) } },
+    (request) => getRepository(db, request.params['*']),
   );
   app.patch<{ Params: { '*': string }; Body: { anonymousRead?: boolean; anonymousPush?: boolean; owner?: string | null } }>(
     '/repos/*',
     { schema: { params: schemas.repoParams, body: schemas.repositoryChanges, response: responds(schemas.repository) } },
     (request) => updateRepository(db, request.params['*'], request.body),
   );
-  app.delete<{ Params: { '*': string } }>('/repos/*', { schema: { params: schemas.repoParams, response: responds(schemas.repository) } }, (request) => {
-    const folder = requireDataDir(dataDir);
-    return db.withTransaction(async () => {
-      const record = await unregisterRepository(db, request.params['*']);
-      await deleteRepositoryFiles(folder, record.path);
-      return record;
-    });
-  });
+  app.delete<{ Params: { '*': string } }>(
+    '/repos/*',
+    { schema: { params: schemas.repoParams, response: responds(schemas.repository) } },
+    (request) => {
+      const folder = requireDataDir(dataDir);
+      return db.withTransaction(async () => {
+        const record = await unregisterRepository(db, request.params['*']);
+        await deleteRepositoryFiles(folder, record.path);
+        return record;
+      });
+    },
+  );
 
   // Grants
-  app.get<{ Querystring: { subject?: string; repo?: string } }>('/grants', { schema: { querystring: schemas.grantQuery, response: responds(schemas.grants) } }, (request) =>
-    listGrants(db, request.query),
+  app.get<{ Querystring: { subject?: string; repo?: string } }>(
+    '/grants',
+    { schema: { querystring: schemas.grantQuery, response: responds(schemas.grants) } },
+    (request) => listGrants(db, request.query),
   );
   app.post<{ Body: { subject: string; pattern: string; level: 'read' | 'write' | 'admin' } }>(
     '/grants',
     { schema: { body: schemas.newGrant, response: responds(schemas.grant, 201) } },
-    async (request, reply) => reply.code(201).send(await grantAccess(db, request.body.subject, request.body.pattern, request.body.level)),
+    async (request, reply) =>
+      reply.code(201).send(await grantAccess(db, request.body.subject, request.body.pattern, request.body.level)),
   );
-  app.delete<{ Params: { id: number } }>('/grants/:id', { schema: { params: schemas.idParams, response: responds(schemas.grant) } }, (request) =>
-    removeGrantById(db, request.params.id),
+  app.delete<{ Params: { id: number } }>(
+    '/grants/:id',
+    { schema: { params: schemas.idParams, response: responds(schemas.grant) } },
+    (request) => removeGrantById(db, request.params.id),
   );
 
   // Push audit log, newest first
@@ -212,11 +259,14 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
  * API a typo (`anonymous_read`) silently ignored is worse than a 400.
  */
 async function refuseUnknownBodyProperties(request: FastifyRequest): Promise<void> {
-  const schema = request.routeOptions.schema?.body as { properties?: Record<string, unknown>; additionalProperties?: boolean } | undefined;
+  const schema = request.routeOptions.schema?.body as
+    { properties?: Record<string, unknown>; additionalProperties?: boolean } | undefined;
   const body = request.body;
-  if (!schema?.properties || schema.additionalProperties !== false || !body || typeof body !== 'object' || Array.isArray(body)) return;
+  if (!schema?.properties || schema.additionalProperties !== false || !body || typeof body !== 'object' || Array.isArray(body))
+    return;
   const unknown = Object.keys(body).filter((key) => !(key in schema.properties!));
-  if (unknown.length) throw new InvalidInputError(`unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, { fields: unknown });
+  if (unknown.length)
+    throw new InvalidInputError(`unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, { fields: unknown });
 }
 
 function requireDataDir(dataDir: string | undefined): string {

@@ -58,13 +58,19 @@ export async function gitHttp(app: FastifyInstance, options: GitHttpOptions): Pr
     const service = services.get(serviceName as GitHttpService['name']);
     if (!service) {
       const known = serviceName === 'git-upload-pack' || serviceName === 'git-receive-pack';
-      return sendText(reply, 403, known ? `Service not enabled: '${serviceName.slice(4)}'` : `Unsupported service: '${serviceName}'`);
+      return sendText(
+        reply,
+        403,
+        known ? `Service not enabled: '${serviceName.slice(4)}'` : `Unsupported service: '${serviceName}'`,
+      );
     }
     const target = await authorize(request, reply, endpoint.repo, service, options);
     if (!target) return reply;
     reply.hijack();
     reply.raw.writeHead(200, { 'content-type': `application/x-${service.name}-advertisement`, ...NO_CACHE });
-    await runService(request, reply, () => service.advertise({ ...target, output: reply.raw, request, gitProtocol: gitProtocolOf(request) }));
+    await runService(request, reply, () =>
+      service.advertise({ ...target, output: reply.raw, request, gitProtocol: gitProtocolOf(request) }),
+    );
   });
 
   app.post('/*', async (request, reply) => {

@@ -1,7 +1,6 @@
 /** The smart-HTTP endpoints of one repository URL. */
 export type GitHttpEndpoint =
-  | { kind: 'info-refs'; repo: string }
-  | { kind: 'rpc'; repo: string; service: 'git-receive-pack' | 'git-upload-pack' };
+  { kind: 'info-refs'; repo: string } | { kind: 'rpc'; repo: string; service: 'git-receive-pack' | 'git-upload-pack' };
 
 /** Split `/team/app.git/info/refs` or `/app.git/git-receive-pack` into repository and endpoint. */
 export function parseGitHttpPath(urlPath: string): GitHttpEndpoint | null {

@@ -14,36 +14,44 @@ export function receivePackOverHttp(options: { audit?: AuditSink; hooks?: Receiv
     async advertise(ctx) {
       const repo = await openRepository(ctx.gitDir);
       await writeToStream(ctx.output, Buffer.concat([pktLine('# service=git-receive-pack\n'), FLUSH_PKT]));
-      await receivePack({
-        repo,
-        repoName: ctx.repoName,
-        input: ctx.request.raw,
-        output: ctx.output,
-        statelessRpc: true,
-        advertiseOnly: true,
-        gitProtocol: ctx.gitProtocol,
-        transport: 'http',
-        identity: ctx.identity,
-        remoteAddress: ctx.remoteAddress,
-      });
+      try {
+        await receivePack({
+          repo,
+          repoName: ctx.repoName,
+          input: ctx.request.raw,
+          output: ctx.output,
+          statelessRpc: true,
+          advertiseOnly: true,
+          gitProtocol: ctx.gitProtocol,
+          transport: 'http',
+          identity: ctx.identity,
+          remoteAddress: ctx.remoteAddress,
+        });
+      } finally {
+        await repo.close();
+      }
     },
     async rpc(ctx) {
       const repo = await openRepository(ctx.gitDir);
-      await receivePack({
-        repo,
-        repoName: ctx.repoName,
-        input: ctx.input,
-        output: ctx.output,
-        statelessRpc: true,
-        gitProtocol: ctx.gitProtocol,
-        transport: 'http',
-        identity: ctx.identity,
-        remoteAddress: ctx.remoteAddress,
-        audit: options.audit,
-        hooks: options.hooks,
-        log: options.log,
-        hookEnv: httpHookEnv(ctx.identity?.username, ctx.remoteAddress),
-      });
+      try {
+        await receivePack({
+          repo,
+          repoName: ctx.repoName,
+          input: ctx.input,
+          output: ctx.output,
+          statelessRpc: true,
+          gitProtocol: ctx.gitProtocol,
+          transport: 'http',
+          identity: ctx.identity,
+          remoteAddress: ctx.remoteAddress,
+          audit: options.audit,
+          hooks: options.hooks,
+          log: options.log,
+          hookEnv: httpHookEnv(ctx.identity?.username, ctx.remoteAddress),
+        });
+      } finally {
+        await repo.close();
+      }
     },
   };
 }

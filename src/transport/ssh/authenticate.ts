@@ -13,7 +13,12 @@ export const MAX_AUTH_ATTEMPTS = 10;
  * it signs; the signature is verified with the key it offered (which matched
  * a stored key byte for byte). For RSA the client names the hash (rsa-sha2-256/512).
  */
-export function authenticator(access: AccessControl, log: Logger, onIdentity: (identity: Identity) => void, onTooMany: () => void) {
+export function authenticator(
+  access: AccessControl,
+  log: Logger,
+  onIdentity: (identity: Identity) => void,
+  onTooMany: () => void,
+) {
   let refused = 0;
   const refuse = (ctx: AuthContext) => {
     refused++;

@@ -7,11 +7,10 @@
 export type GitService = 'git-receive-pack' | 'git-upload-pack' | 'git-upload-archive';
 
 export type ExecCommand =
-  | { kind: 'git'; service: GitService; path: string }
-  | { kind: 'invalid'; message: string }
-  | { kind: 'not-git' };
+  { kind: 'git'; service: GitService; path: string } | { kind: 'invalid'; message: string } | { kind: 'not-git' };
 
-const SERVICE_FORMS = /^(git-receive-pack|git-upload-pack|git-upload-archive|git receive-pack|git upload-pack|git upload-archive)(?:\s+(.*))?$/s;
+const SERVICE_FORMS =
+  /^(git-receive-pack|git-upload-pack|git-upload-archive|git receive-pack|git upload-pack|git upload-archive)(?:\s+(.*))?$/s;
 
 export function parseExecCommand(command: string): ExecCommand {
   const match = SERVICE_FORMS.exec(command.trim());
@@ -24,7 +23,10 @@ export function parseExecCommand(command: string): ExecCommand {
   // git-shell refuses these too: an option where the path should be.
   if (path.startsWith('-')) return { kind: 'invalid', message: `bad argument to ${service}: ${path}` };
   if (path.startsWith('~')) {
-    return { kind: 'invalid', message: `'${path}': home-relative paths (~) are not supported; use host:name.git or ssh://host/name.git` };
+    return {
+      kind: 'invalid',
+      message: `'${path}': home-relative paths (~) are not supported; use host:name.git or ssh://host/name.git`,
+    };
   }
   return { kind: 'git', service, path };
 }

@@ -33,7 +33,9 @@ export async function readHostKey(file: string): Promise<HostKey> {
   if (parsed instanceof Error) {
     const encrypted = /encrypted|passphrase/i.test(parsed.message);
     throw new HostKeyError(
-      encrypted ? `the SSH host key ${file} is encrypted; give one without a passphrase` : `${file} is not a usable SSH private key: ${parsed.message}`,
+      encrypted
+        ? `the SSH host key ${file} is encrypted; give one without a passphrase`
+        : `${file} is not a usable SSH private key: ${parsed.message}`,
       { path: file },
     );
   }

@@ -66,7 +66,12 @@ export async function startSshServer(options: SshServerOptions): Promise<SshServ
     client.on('error', (err: Error) => connLog.debug({ err }, 'ssh connection error'));
     client.on(
       'authentication',
-      authenticator(options.access, connLog, (found) => (identity = found), () => client.end()),
+      authenticator(
+        options.access,
+        connLog,
+        (found) => (identity = found),
+        () => client.end(),
+      ),
     );
     client.on('ready', () => {
       socket?.emit('pushgate:authenticated');

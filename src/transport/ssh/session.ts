@@ -59,7 +59,11 @@ export function handleSession(session: Session, ctx: SessionContext): void {
   session.on('pty', (_accept, reject) => reject?.());
   session.on('shell', (accept) => {
     const channel = accept();
-    finish(channel, 1, `Hi ${displayName(ctx.identity)}! You've successfully authenticated, but pushgate does not provide shell access.`);
+    finish(
+      channel,
+      1,
+      `Hi ${displayName(ctx.identity)}! You've successfully authenticated, but pushgate does not provide shell access.`,
+    );
   });
   session.on('exec', (accept, _reject, info) => {
     const channel = accept();
@@ -72,11 +76,20 @@ export function handleSession(session: Session, ctx: SessionContext): void {
   session.on('subsystem', (_accept, reject) => reject());
 }
 
-async function runExec(channel: ServerChannel, command: string, gitProtocol: string | undefined, ctx: SessionContext): Promise<void> {
+async function runExec(
+  channel: ServerChannel,
+  command: string,
+  gitProtocol: string | undefined,
+  ctx: SessionContext,
+): Promise<void> {
   const parsed = parseExecCommand(command);
   if (parsed.kind === 'not-git') {
     ctx.log.info({ command }, 'ssh command refused');
-    return finish(channel, 1, `Hi ${displayName(ctx.identity)}! pushgate only runs git commands (git-receive-pack), not '${truncate(command)}'.`);
+    return finish(
+      channel,
+      1,
+      `Hi ${displayName(ctx.identity)}! pushgate only runs git commands (git-receive-pack), not '${truncate(command)}'.`,
+    );
   }
   if (parsed.kind === 'invalid') return finish(channel, FATAL, `fatal: ${parsed.message}`);
   const { service, path } = parsed;
