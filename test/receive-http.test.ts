@@ -373,3 +373,18 @@ t.test('keepalives while a slow hook runs', async (t) => {
   t.same(reportLines(report), ['unpack ok', 'ok refs/heads/main']);
   t.equal(flushes, 1, 'the closing flush');
 });
+
+t.test("a ref locked by another writer: failed to update ref, with git's message", async (t) => {
+  const { gitDir, work } = await setup(t);
+  const c1 = await work.commit('one');
+  await work.gitOk(['push', 'origin', 'main', 'main:refs/heads/other']);
+  await work.commit('two');
+  await writeFile(path.join(gitDir, 'refs/heads/main.lock'), '');
+  const r = await work.git(['push', '--porcelain', 'origin', 'main', 'main:refs/heads/other']);
+  t.match(r.stdout, 'refs/heads/main\t[remote rejected] (failed to update ref)');
+  t.match(r.stdout, '\trefs/heads/main:refs/heads/other\t');
+  t.match(r.stderr, /remote: error: cannot lock ref 'refs\/heads\/main': Unable to create '.*main\.lock': File exists\./);
+  const refs = await refsOf(gitDir);
+  t.equal(refs['refs/heads/main'], c1, 'locked ref unchanged');
+  t.not(refs['refs/heads/other'], c1, 'the other ref moved');
+});

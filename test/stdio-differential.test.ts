@@ -27,7 +27,12 @@ interface Remote {
 async function differential(
   t: Test,
   name: string,
-  options: { config?: Record<string, string>; hooks?: Record<string, string>; objectFormat?: 'sha1' | 'sha256' },
+  options: {
+    config?: Record<string, string>;
+    hooks?: Record<string, string>;
+    objectFormat?: 'sha1' | 'sha256';
+    nonBare?: boolean;
+  },
   steps: (push: (args: string[]) => Promise<void>, work: WorkRepo) => Promise<void>,
 ) {
   t.test(name, async (t) => {
@@ -35,8 +40,17 @@ async function differential(
     t.teardown(cleanup);
     const remotes: Remote[] = [];
     for (const label of ['git', 'pushgate'] as const) {
-      const gitDir = path.join(dir, `${label}.git`);
-      await gitOk(['init', '-q', '--bare', '-b', 'main', `--object-format=${options.objectFormat ?? 'sha1'}`, gitDir]);
+      const repoDir = path.join(dir, `${label}.git`);
+      const init = [
+        'init',
+        '-q',
+        ...(options.nonBare ? [] : ['--bare']),
+        '-b',
+        'main',
+        `--object-format=${options.objectFormat ?? 'sha1'}`,
+      ];
+      await gitOk([...init, repoDir]);
+      const gitDir = options.nonBare ? path.join(repoDir, '.git') : repoDir;
       for (const [key, value] of Object.entries(options.config ?? {})) await gitOk(['--git-dir', gitDir, 'config', key, value]);
       for (const [hook, script] of Object.entries(options.hooks ?? {})) {
         await writeFile(path.join(gitDir, 'hooks', hook), `#!/bin/sh\n${script}\n`);
@@ -219,3 +233,17 @@ t.test('an atomic push killed in the middle of its ref transaction is all-or-not
     await cleanup();
   }
 });
+
+for (const mode of [undefined, 'refuse', 'warn', 'ignore']) {
+  differential(
+    test,
+    `non-bare repository, receive.denyCurrentBranch=${mode ?? 'unset'}`,
+    { nonBare: true, config: mode ? { 'receive.denyCurrentBranch': mode } : {} },
+    async (push, work) => {
+      await work.commit('one');
+      await push(['main', 'main:refs/heads/side']);
+      await work.commit('two');
+      await push(['main', 'main:refs/heads/side']);
+    },
+  );
+}

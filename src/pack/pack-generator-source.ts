@@ -7,12 +7,13 @@ import { BaseCache } from './base-cache.js';
 import { applyDelta } from './delta.js';
 import { parseEntryPrefix } from './entry-prefix.js';
 import { FileWindow } from './file-window.js';
+import { FANOUT_LENGTH, IDX_HEADER_LENGTH } from './idx-format.js';
 import { PackIndex } from './idx-reader.js';
-import { inflateEntry } from './inflate.js';
+import { EntryInflater } from './pack-generator-inflate.js';
 import { PACK_ERROR, badObject } from './pack-errors.js';
 import { PACK_HEADER_LENGTH, parsePackHeader } from './pack-header.js';
 
-/** Longest entry header: size varint plus a 32-byte REF base id. */
+/** Longest entry header: size varint, OFS distance or a 32-byte REF base id. */
 const MAX_ENTRY_HEADER = 8 + 32;
 const MAX_CHAIN_LENGTH = 10_000;
 const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
@@ -30,60 +31,70 @@ export interface StoredEntryInfo {
   dataStart: number;
   /** Where the next entry (or the trailer) starts. */
   end: number;
-  /** Deltas: pack offset of the base; -1 otherwise. */
+  /** Deltas: offset of the base in this pack, -1 when it is not here (a REF_DELTA to elsewhere); -1 for non-deltas. */
   baseOffset: number;
-  /** Deltas: the base's id. */
-  baseOid?: string;
+  /** REF_DELTA: the base id as stored. (OFS_DELTA: see baseOid().) */
+  refBase?: string;
 }
 
 /**
  * Synchronous random access to one stored pack, for the pack generator.
- * A clone walks tens of thousands of small commits and trees; one positioned
- * read through a shared window per entry is several times faster than an
- * async read each, and a repacked pack keeps them close together. Also says
- * how each entry is stored so that its compressed bytes can be reused.
+ * A clone walks tens of thousands of small commits and trees: lookups by raw
+ * id, positioned reads through one window and one reused zlib stream make
+ * that several times cheaper than the general async reader. It also says how
+ * each entry is stored, so that its compressed bytes can be reused.
  */
 export class GeneratorPack {
   readonly algo: HashAlgorithm;
+  readonly index: PackIndex;
   private readonly hl: number;
   private readonly window: FileWindow;
+  private readonly inflater = new EntryInflater();
   private readonly endOfObjects: number;
   private readonly cache: BaseCache;
   private sortedOffsets: Float64Array | undefined;
   private sortedPositions: Uint32Array | undefined;
+  /** The fan-out table, and the first four bytes of every id as a number: binary search without Buffer calls. */
+  private readonly fanout: Uint32Array;
+  private heads: Uint32Array | undefined;
   private closed = false;
 
   private constructor(
     readonly packPath: string,
-    readonly index: PackIndex,
+    /** The whole .idx file. */
+    private readonly idx: Buffer,
+    index: PackIndex,
     private readonly fd: number,
     size: number,
     cacheBytes: number,
   ) {
     this.algo = index.algo;
+    this.index = index;
     this.hl = hashLength(index.algo);
-    this.window = new FileWindow(fd);
+    this.window = new FileWindow(fd, Number(process.env.PGW ?? 1 << 20));
     this.endOfObjects = size - this.hl;
     this.cache = new BaseCache(cacheBytes);
+    this.fanout = Uint32Array.from({ length: 256 }, (_, b) => idx.readUInt32BE(IDX_HEADER_LENGTH + b * 4));
   }
 
   /** Opens `packPath` and its `.idx`, checking that they belong together. */
   static async open(packPath: string, algo: HashAlgorithm, options: { cacheBytes?: number } = {}): Promise<GeneratorPack> {
-    const index = new PackIndex(await readFile(packPath.replace(/\.pack$/, '.idx')), algo);
+    const idx = await readFile(packPath.replace(/\.pack$/, '.idx'));
+    const index = new PackIndex(idx, algo);
     const fd = fs.openSync(packPath, 'r');
     try {
       const size = fs.fstatSync(fd).size;
       const hl = hashLength(algo);
       if (size < PACK_HEADER_LENGTH + hl) throw new PackError(PACK_ERROR.truncated, `pack file ${packPath} is too short`);
-      const window = new FileWindow(fd, 64);
-      const header = parsePackHeader(Buffer.from(window.read(0, PACK_HEADER_LENGTH)));
+      const probe = new FileWindow(fd, 64);
+      const header = parsePackHeader(Buffer.from(probe.read(0, PACK_HEADER_LENGTH)));
       if (header.objectCount !== index.objectCount) {
         throw new PackError(PACK_ERROR.packMismatch, `pack ${packPath} has ${header.objectCount} objects, its index ${index.objectCount}`);
       }
-      if (!window.read(size - hl, size).equals(index.packHash)) {
+      if (!probe.read(size - hl, size).equals(index.packHash)) {
         throw new PackError(PACK_ERROR.packMismatch, `index does not belong to pack ${packPath} (checksum differs)`);
       }
-      return new GeneratorPack(packPath, index, fd, size, options.cacheBytes ?? DEFAULT_CACHE_BYTES);
+      return new GeneratorPack(packPath, idx, index, fd, size, options.cacheBytes ?? DEFAULT_CACHE_BYTES);
     } catch (error) {
       fs.closeSync(fd);
       throw error;
@@ -94,24 +105,65 @@ export class GeneratorPack {
     return this.index.objectCount;
   }
 
-  /** Offset of `oid`'s entry, or -1. */
+  /**
+   * Index position of the raw id at key[at…], or -1. Compares the first four
+   * bytes as a number and the rest only on a match: this runs for every
+   * entry of every tree a clone walks.
+   */
+  findRaw(key: Buffer, at = 0): number {
+    const heads = this.heads ?? this.loadHeads();
+    const first = key[at]!;
+    let lo = first === 0 ? 0 : this.fanout[first - 1]!;
+    let hi = this.fanout[first]!;
+    const head = ((key[at]! << 24) | (key[at + 1]! << 16) | (key[at + 2]! << 8) | key[at + 3]!) >>> 0;
+    const hl = this.hl;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const word = heads[mid]!;
+      if (word === head) {
+        const pos = IDX_HEADER_LENGTH + FANOUT_LENGTH + mid * hl;
+        const cmp = this.idx.compare(key, at + 4, at + hl, pos + 4, pos + hl);
+        if (cmp === 0) return mid;
+        if (cmp < 0) lo = mid + 1;
+        else hi = mid;
+      } else if (word < head) lo = mid + 1;
+      else hi = mid;
+    }
+    return -1;
+  }
+
+  private loadHeads(): Uint32Array {
+    const n = this.index.objectCount;
+    const heads = new Uint32Array(n);
+    const base = IDX_HEADER_LENGTH + FANOUT_LENGTH;
+    for (let i = 0; i < n; i++) heads[i] = this.idx.readUInt32BE(base + i * this.hl);
+    return (this.heads = heads);
+  }
+
+  /** Index position of a hex id, or -1. */
   find(oid: string): number {
-    const position = this.index.find(oid);
-    return position < 0 ? -1 : this.index.offsetAt(position);
+    if (oid.length !== this.hl * 2) return -1;
+    return this.findRaw(Buffer.from(oid, 'hex'));
   }
 
-  /** The id stored at `offset`, or undefined when no entry starts there. */
-  oidAt(offset: number): string | undefined {
-    const sorted = this.offsetsInOrder();
-    const k = upperBound(sorted, offset) - 1;
-    return k >= 0 && sorted[k] === offset ? this.index.oidAt(this.sortedPositions![k]!) : undefined;
+  offsetAt(position: number): number {
+    return this.index.offsetAt(position);
   }
 
-  /** CRC32 the index records for the entry at `offset` (over its stored bytes, header included). */
-  crcAt(offset: number): number {
+  oidAt(position: number): string {
+    return this.index.oidAt(position);
+  }
+
+  /** Index position of the entry that starts at `offset`, or -1. */
+  positionAt(offset: number): number {
     const sorted = this.offsetsInOrder();
     const k = upperBound(sorted, offset) - 1;
-    return this.index.crcAt(this.sortedPositions![k]!);
+    return k >= 0 && sorted[k] === offset ? this.sortedPositions![k]! : -1;
+  }
+
+  /** CRC32 the index records for the entry at `position` (over its stored bytes, header included). */
+  crcAt(position: number): number {
+    return this.index.crcAt(position);
   }
 
   /** How the entry at `offset` is stored. */
@@ -129,13 +181,19 @@ export class GeneratorPack {
       baseOffset: prefix.baseOffset,
     };
     if (prefix.baseOidAt >= 0) {
-      info.baseOid = head.toString('hex', prefix.baseOidAt, prefix.baseOidAt + this.hl);
-      info.baseOffset = this.find(info.baseOid);
-    } else if (prefix.baseOffset >= 0) {
-      info.baseOid = this.oidAt(prefix.baseOffset);
-      if (info.baseOid === undefined) throw badObject(PACK_ERROR.delta, offset, 'delta base offset does not start an entry');
+      const position = this.findRaw(head, prefix.baseOidAt);
+      info.refBase = head.toString('hex', prefix.baseOidAt, prefix.baseOidAt + this.hl);
+      info.baseOffset = position < 0 ? -1 : this.offsetAt(position);
     }
     return info;
+  }
+
+  /** The id of a delta's base. */
+  baseOid(entry: StoredEntryInfo): string {
+    if (entry.refBase) return entry.refBase;
+    const position = this.positionAt(entry.baseOffset);
+    if (position < 0) throw badObject(PACK_ERROR.delta, entry.offset, 'delta base offset does not start an entry');
+    return this.oidAt(position);
   }
 
   /** The object at `offset` with its delta chain resolved: type code 1-4 and content. */
@@ -145,14 +203,14 @@ export class GeneratorPack {
     let base = this.cache.get(at);
     while (!base) {
       const entry = this.entryAt(at);
-      const data = this.inflate(entry);
+      const data = this.inflater.inflate(this.window.read(entry.dataStart, entry.end), entry.size, at);
       if (entry.typeCode < PACK_TYPE.ofsDelta) {
         base = { typeCode: entry.typeCode, data };
         if (chain.length > 0) this.cache.set(at, base);
         break;
       }
       if (entry.baseOffset < 0) {
-        throw new PackError(PACK_ERROR.unresolvedDelta, `delta base ${entry.baseOid} of the object at offset ${at} is not in pack ${this.packPath}`);
+        throw new PackError(PACK_ERROR.unresolvedDelta, `delta base ${entry.refBase} of the object at offset ${at} is not in pack ${this.packPath}`);
       }
       chain.push({ offset: at, delta: data });
       if (chain.length > MAX_CHAIN_LENGTH) throw badObject(PACK_ERROR.delta, offset, 'delta chain too long (cycle?)');
@@ -166,6 +224,16 @@ export class GeneratorPack {
       if (k > 0) this.cache.set(chain[k]!.offset, { typeCode: base.typeCode, data });
     }
     return { typeCode: base.typeCode, data };
+  }
+
+  /** Type code (1-4) of the object at `offset`, following delta bases without inflating anything. */
+  typeAt(offset: number): number {
+    let entry = this.entryAt(offset);
+    for (let depth = 0; entry.typeCode >= PACK_TYPE.ofsDelta; depth++) {
+      if (entry.baseOffset < 0 || depth > MAX_CHAIN_LENGTH) return this.readAt(offset).typeCode;
+      entry = this.entryAt(entry.baseOffset);
+    }
+    return entry.typeCode;
   }
 
   /**
@@ -183,12 +251,6 @@ export class GeneratorPack {
     fs.closeSync(this.fd);
   }
 
-  private inflate(entry: StoredEntryInfo): Buffer {
-    const inflated = inflateEntry(this.window.read(entry.dataStart, entry.end), entry.size, entry.offset);
-    if (!inflated) throw badObject(PACK_ERROR.zlib, entry.offset, 'zlib stream runs past the end of the entry');
-    return inflated.data;
-  }
-
   private entryEnd(offset: number): number {
     const sorted = this.offsetsInOrder();
     const k = upperBound(sorted, offset);
@@ -198,11 +260,23 @@ export class GeneratorPack {
   private offsetsInOrder(): Float64Array {
     if (!this.sortedOffsets) {
       const n = this.index.objectCount;
-      const offsets = new Float64Array(n);
-      for (let i = 0; i < n; i++) offsets[i] = this.index.offsetAt(i);
-      const positions = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => offsets[a]! - offsets[b]!);
-      this.sortedPositions = positions;
-      this.sortedOffsets = Float64Array.from(positions, (p) => offsets[p]!);
+      // Sort offset*2^21+position pairs natively (no comparator): fine while offsets stay below 2^32.
+      const keys = new Float64Array(n);
+      let small = true;
+      for (let i = 0; i < n; i++) {
+        const offset = this.index.offsetAt(i);
+        if (offset >= 2 ** 32 || n > 2 ** 21) small = false;
+        keys[i] = offset * 2 ** 21 + i;
+      }
+      if (small) {
+        keys.sort();
+        this.sortedPositions = Uint32Array.from(keys, (key) => key % 2 ** 21);
+        this.sortedOffsets = Float64Array.from(keys, (key) => Math.floor(key / 2 ** 21));
+      } else {
+        const positions = Array.from({ length: n }, (_, i) => i).sort((a, b) => this.index.offsetAt(a) - this.index.offsetAt(b));
+        this.sortedPositions = Uint32Array.from(positions);
+        this.sortedOffsets = Float64Array.from(positions, (p) => this.index.offsetAt(p));
+      }
     }
     return this.sortedOffsets;
   }

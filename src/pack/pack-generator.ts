@@ -7,18 +7,27 @@ import { PACK_ERROR } from './pack-errors.js';
 import type { GeneratorPack, StoredEntryInfo } from './pack-generator-source.js';
 import { encodePackHeader } from './pack-header.js';
 
+/** Identifies an entry within one generated pack (for OFS_DELTA bases): any number or string the caller chooses. */
+export type EntryKey = number | string;
+
 /** An entry whose stored bytes are copied from a pack as they are. */
 export interface CopiedEntry {
   kind: 'copy';
-  oid: string;
+  key: EntryKey;
   pack: GeneratorPack;
+  /** Index position of the entry in `pack` (for its CRC). */
+  position: number;
   entry: StoredEntryInfo;
+  /** Deltas: the key of the base when the base is in this pack too; else the base is the client's (thin pack). */
+  baseKey?: EntryKey;
+  /** The object whole, should the stored bytes turn out damaged. */
+  load(): Promise<{ type: ObjectType; data: Buffer }>;
 }
 
 /** An object deflated afresh (loose, or a delta whose base the client will not have). */
 export interface FreshEntry {
   kind: 'fresh';
-  oid: string;
+  key: EntryKey;
   load(): Promise<{ type: ObjectType; data: Buffer }>;
 }
 
@@ -35,10 +44,8 @@ export interface GeneratePackOptions {
   chunkSize?: number;
   /** Called after each entry, with how many were written. */
   onEntry?(written: number): void;
-  /** A copied entry whose bytes fail the index's CRC: the generator deflates it afresh instead. */
-  onBadCrc?(oid: string, pack: GeneratorPack): void;
-  /** Loads an object whole, for the fallback above. */
-  loadObject?(oid: string): Promise<{ type: ObjectType; data: Buffer }>;
+  /** A copied entry whose bytes fail the index's CRC: it is deflated afresh instead. */
+  onBadCrc?(entry: CopiedEntry): void;
 }
 
 /**
@@ -49,26 +56,27 @@ export interface GeneratePackOptions {
  * has for a thin pack). Output comes in chunks of about `chunkSize` bytes;
  * memory holds one chunk, one fresh object, and the offsets written so far.
  */
-export async function* generatePack(entries: Iterable<GeneratorEntry> | AsyncIterable<GeneratorEntry>, options: GeneratePackOptions): AsyncGenerator<Buffer> {
+export async function* generatePack(entries: Iterable<GeneratorEntry>, options: GeneratePackOptions): AsyncGenerator<Buffer> {
   const out = new ChunkedOutput(createObjectHasher(options.algo), options.chunkSize ?? 64 * 1024);
-  const written = new Map<string, number>();
+  const written = new Map<EntryKey, number>();
   const level = options.compressionLevel ?? zlib.constants.Z_DEFAULT_COMPRESSION;
   out.push(encodePackHeader(options.objectCount));
   let count = 0;
-  for await (const item of entries) {
+  // Synchronous for copied entries (the bulk of a clone); awaits only to load a fresh one or to hand out full chunks.
+  for (const item of entries) {
     const start = out.offset;
     if (item.kind === 'copy' && verifyCrc(item)) {
       writeCopied(out, item, start, written, options.ofsDelta);
     } else {
-      if (item.kind === 'copy') options.onBadCrc?.(item.oid, item.pack);
-      const object = item.kind === 'fresh' ? await item.load() : await loadFallback(options, item.oid);
+      if (item.kind === 'copy') options.onBadCrc?.(item);
+      const object = await item.load();
       out.push(encodeEntryHeader(PACK_TYPE[object.type], object.data.length));
       out.push(zlib.deflateSync(object.data, { level }));
     }
-    written.set(item.oid, start);
+    written.set(item.key, start);
     count++;
     options.onEntry?.(count);
-    yield* out.drain();
+    if (out.hasReady) yield* out.drain();
   }
   if (count !== options.objectCount) {
     throw new PackError(PACK_ERROR.objectCount, `pack generator got ${count} objects, the header says ${options.objectCount}`);
@@ -76,19 +84,19 @@ export async function* generatePack(entries: Iterable<GeneratorEntry> | AsyncIte
   yield* out.finish();
 }
 
-function writeCopied(out: ChunkedOutput, item: CopiedEntry, start: number, written: Map<string, number>, ofsDelta: boolean): void {
+function writeCopied(out: ChunkedOutput, item: CopiedEntry, start: number, written: Map<EntryKey, number>, ofsDelta: boolean): void {
   const { entry, pack } = item;
   if (entry.typeCode < PACK_TYPE.ofsDelta) {
     out.push(encodeEntryHeader(entry.typeCode, entry.size));
   } else {
-    if (!entry.baseOid) throw new PackError(PACK_ERROR.delta, `stored delta ${item.oid} has no known base`);
-    const baseAt = written.get(entry.baseOid);
+    const baseAt = item.baseKey === undefined ? undefined : written.get(item.baseKey);
     if (ofsDelta && baseAt !== undefined) {
       out.push(encodeEntryHeader(PACK_TYPE.ofsDelta, entry.size));
       out.push(encodeOfsDistance(start - baseAt));
     } else {
+      // A base later in this pack, or one the client has (thin pack): named by id.
       out.push(encodeEntryHeader(PACK_TYPE.refDelta, entry.size));
-      out.push(Buffer.from(entry.baseOid, 'hex'));
+      out.push(Buffer.from(pack.baseOid(entry), 'hex'));
     }
   }
   pack.copy(entry.dataStart, entry.end, (piece) => out.push(piece));
@@ -100,15 +108,10 @@ function verifyCrc(item: CopiedEntry): boolean {
   item.pack.copy(item.entry.offset, item.entry.end, (piece) => {
     crc = zlib.crc32(piece, crc);
   });
-  return crc === item.pack.crcAt(item.entry.offset);
+  return crc === item.pack.crcAt(item.position);
 }
 
-async function loadFallback(options: GeneratePackOptions, oid: string): Promise<{ type: ObjectType; data: Buffer }> {
-  if (!options.loadObject) throw new PackError(PACK_ERROR.zlib, `bad packed object CRC for ${oid}`);
-  return options.loadObject(oid);
-}
-
-/** Collects output into fixed-size chunks and hashes everything that passes. */
+/** Collects output into fixed-size chunks and hashes each chunk as it fills. */
 class ChunkedOutput {
   offset = 0;
   private chunk: Buffer;
@@ -122,9 +125,12 @@ class ChunkedOutput {
     this.chunk = Buffer.allocUnsafe(chunkSize);
   }
 
+  get hasReady(): boolean {
+    return this.ready.length > 0;
+  }
+
   /** Copies `bytes` (which may be a short-lived view) into the current chunk. */
-  push(bytes: Buffer, hashed = true): void {
-    if (hashed) this.hasher.update(bytes);
+  push(bytes: Buffer): void {
     this.offset += bytes.length;
     let at = 0;
     while (at < bytes.length) {
@@ -133,6 +139,7 @@ class ChunkedOutput {
       this.used += n;
       at += n;
       if (this.used === this.chunkSize) {
+        this.hasher.update(this.chunk);
         this.ready.push(this.chunk);
         this.chunk = Buffer.allocUnsafe(this.chunkSize);
         this.used = 0;
@@ -146,9 +153,11 @@ class ChunkedOutput {
     yield* ready;
   }
 
+  /** The rest, then the trailer: the hash of everything before it. */
   *finish(): Generator<Buffer> {
-    this.push(this.hasher.digest(), false);
     yield* this.drain();
-    if (this.used > 0) yield this.chunk.subarray(0, this.used);
+    const rest = this.chunk.subarray(0, this.used);
+    this.hasher.update(rest);
+    yield Buffer.concat([rest, this.hasher.digest()]);
   }
 }

@@ -1,4 +1,3 @@
-import { isZeroOid } from '../objects/oid.js';
 import { isValidRefName } from '../repo/refs/refname.js';
 import { isAncestor } from '../repo/graph.js';
 import type { ObjectReader } from '../objects/object-reader.js';
@@ -14,6 +13,20 @@ You can set 'receive.denyDeleteCurrent' configuration variable to
 current branch, with or without a warning message.
 
 To squelch this message, you can set it to 'refuse'.`;
+
+const UNCONFIGURED_CURRENT_BRANCH = `By default, updating the current branch in a non-bare repository
+is denied, because it will make the index and work tree inconsistent
+with what you pushed, and will require 'git reset --hard' to match
+the work tree to HEAD.
+
+You can set the 'receive.denyCurrentBranch' configuration variable
+to 'ignore' or 'warn' in the remote repository to allow pushing into
+its current branch; however, this is not recommended unless you
+arranged to update its work tree to match what you pushed in some
+other way.
+
+To squelch this message and still keep the default behaviour, set
+'receive.denyCurrentBranch' configuration variable to 'refuse'.`;
 
 /** A ref name git-receive-pack 2.39 accepts for any update (no one-level names under refs/). */
 export function isFunnyRefName(refName: string): boolean {
@@ -35,6 +48,14 @@ export async function runBuiltinChecks(
   if (isFunnyRefName(name)) {
     writer.error(`refusing to create funny ref '${name}' remotely`);
     command.reject('funny refname', 'git:refname');
+    return false;
+  }
+  if (
+    !settings.bare &&
+    command.type !== 'delete' &&
+    context.headTarget === name &&
+    !checkCurrentBranch(command, settings, writer)
+  ) {
     return false;
   }
   if (command.type !== 'delete' && !(await objects.has(command.newOid))) {
@@ -87,8 +108,25 @@ function checkDeleteCurrent(command: ReceiveCommand, settings: ReceiveSettings, 
   }
 }
 
-/** git drops the old-value check when deleting a ref whose old object is gone. */
-export async function deletionTarget(command: ReceiveCommand, objects: ObjectReader): Promise<'normal' | 'corrupt'> {
-  if (isZeroOid(command.newOid) && !(await objects.has(command.oldOid))) return 'corrupt';
-  return 'normal';
+/** receive.denyCurrentBranch, for the branch checked out in a non-bare repository's work tree. */
+function checkCurrentBranch(command: ReceiveCommand, settings: ReceiveSettings, writer: ResponseWriter): boolean {
+  switch (settings.denyCurrentBranch) {
+    case 'ignore':
+      return true;
+    case 'warn':
+      writer.warning('updating the current branch');
+      return true;
+    case 'update-instead':
+      // git would update the work tree; pushgate never touches work trees.
+      writer.error(`refusing to update checked out branch: ${command.refName}`);
+      command.reject('denyCurrentBranch = updateInstead is not supported by pushgate', 'receive.denyCurrentBranch');
+      return false;
+    case 'invalid':
+    case 'refuse-unconfigured':
+    case 'refuse':
+      if (settings.denyCurrentBranch !== 'refuse') for (const line of UNCONFIGURED_CURRENT_BRANCH.split('\n')) writer.error(line);
+      writer.error(`refusing to update checked out branch: ${command.refName}`);
+      command.reject('branch is currently checked out', 'receive.denyCurrentBranch');
+      return false;
+  }
 }

@@ -1,26 +1,40 @@
 import type { ObjectReader } from '../objects/object-reader.js';
-import { readerFactSource } from '../policy/namespace-facts.js';
-import { evaluateNamespaceRules } from '../policy/namespace-facts.js';
+import { checkUpdates } from '../policy/check-updates.js';
+import { evaluateNamespaceRules, readerFactSource } from '../policy/namespace-facts.js';
+import type { PolicySource } from '../policy/policy-source.js';
 import type { ResponseWriter } from '../protocol/response-writer.js';
 import { isAncestor } from '../repo/graph.js';
+import type { Quarantine } from '../repo/types.js';
 import type { ReceiveCommand } from './command.js';
 import type { ReceiveSettings } from './settings.js';
 import type { ReceivePackSession } from './types.js';
 
-/**
- * pushgate's own rules, before pre-receive: the namespace rules when the
- * repository switches them on. Returns the commands these rules refused, so
- * that pre-receive is not told about them.
- */
-export async function runPolicyStage(ctx: {
+export interface PolicyStageContext {
   commands: ReceiveCommand[];
+  /** The quarantine layered over the repository. */
   objects: ObjectReader;
   settings: ReceiveSettings;
   writer: ResponseWriter;
   session: ReceivePackSession;
-}): Promise<Set<ReceiveCommand>> {
+  /** The push's quarantine: what arrived with it is "new". Without it, new = not yet in the repository. */
+  quarantine?: Quarantine;
+}
+
+/**
+ * pushgate's own rules, before pre-receive: first the namespace rules when
+ * the repository's config switches them on (`pushgate.namespaceRules`), then
+ * the repository's protection rules from the session's PolicySource.
+ * Returns the commands these rules refused, so that pre-receive is not told
+ * about them.
+ */
+export async function runPolicyStage(ctx: PolicyStageContext): Promise<Set<ReceiveCommand>> {
   const refused = new Set<ReceiveCommand>();
-  if (!ctx.settings.namespaceRules) return refused;
+  if (ctx.settings.namespaceRules) await runConfiguredNamespaceRules(ctx, refused);
+  await runProtectionRules(ctx, refused);
+  return refused;
+}
+
+async function runConfiguredNamespaceRules(ctx: PolicyStageContext, refused: Set<ReceiveCommand>): Promise<void> {
   const source = readerFactSource(ctx.objects, (ancestor, descendant) => isAncestor(ctx.objects, ancestor, descendant));
   for (const command of ctx.commands) {
     if (!command.pending) continue;
@@ -31,5 +45,42 @@ export async function runPolicyStage(ctx: {
     command.reject(rejection.reason, `namespace:${rejection.rule}`);
     refused.add(command);
   }
-  return refused;
+}
+
+async function runProtectionRules(ctx: PolicyStageContext, refused: Set<ReceiveCommand>): Promise<void> {
+  const { session, writer } = ctx;
+  // Until ReceivePackSession declares `policy?: PolicySource`, read it structurally.
+  const policy = (session as { policy?: PolicySource }).policy;
+  const pending = ctx.commands.filter((c) => c.pending);
+  if (!policy || pending.length === 0) return;
+
+  let rules;
+  try {
+    rules = await policy.rulesFor(session.repoName);
+  } catch (err) {
+    // Fail closed: a push must not get past protection because the rules could not be read.
+    session.log?.error({ err }, 'protection rules could not be read');
+    writer.error("the repository's protection rules could not be read; try again later");
+    for (const command of pending) refuse(command, 'policy unavailable', 'policy:unavailable', refused);
+    return;
+  }
+  if (rules.length === 0) return;
+
+  const repoObjects = session.repo.objects;
+  const isNew = ctx.quarantine
+    ? (oid: string) => ctx.quarantine!.isIncoming(oid)
+    : async (oid: string) => !(await repoObjects.has(oid));
+  const { verdicts } = await checkUpdates({ updates: pending, rules, identity: session.identity, objects: ctx.objects, isNew });
+  pending.forEach((command, i) => {
+    const refusal = verdicts[i];
+    if (!refusal) return;
+    for (const line of refusal.lines) writer.error(line);
+    session.log?.info({ ref: command.refName, rule: refusal.ruleNumber, check: refusal.check }, 'refused by a protection rule');
+    refuse(command, refusal.reason, refusal.decidedBy, refused);
+  });
+}
+
+function refuse(command: ReceiveCommand, reason: string, decidedBy: string, refused: Set<ReceiveCommand>): void {
+  command.reject(reason, decidedBy);
+  refused.add(command);
 }

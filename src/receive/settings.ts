@@ -7,6 +7,10 @@ export interface ReceiveSettings {
   denyDeletes: boolean;
   denyNonFastForwards: boolean;
   denyDeleteCurrent: DenyCurrentMode;
+  /** Only for non-bare repositories: the checked-out branch. */
+  denyCurrentBranch: DenyCurrentMode | 'update-instead';
+  /** core.bare; a non-bare repository has a work tree whose branch git protects. */
+  bare: boolean;
   advertiseAtomic: boolean;
   advertisePushOptions: boolean;
   useOfsDelta: boolean;
@@ -41,6 +45,11 @@ export function readReceiveSettings(config: GitConfig): ReceiveSettings {
     denyDeletes: config.getBool('receive.denyDeletes', false),
     denyNonFastForwards: config.getBool('receive.denyNonFastForwards', false),
     denyDeleteCurrent: parseDenyCurrent(config.get('receive.denyDeleteCurrent')),
+    denyCurrentBranch:
+      config.get('receive.denyCurrentBranch')?.toLowerCase() === 'updateinstead'
+        ? 'update-instead'
+        : parseDenyCurrent(config.get('receive.denyCurrentBranch')),
+    bare: config.getBool('core.bare', true),
     advertiseAtomic: config.getBool('receive.advertiseAtomic', true),
     advertisePushOptions: config.getBool('receive.advertisePushOptions', false),
     useOfsDelta: config.getBool('repack.useDeltaBaseOffset', true),

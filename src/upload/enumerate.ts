@@ -4,6 +4,7 @@ import { parseTag } from '../objects/tag.js';
 import type { CommitStore } from './commit-store.js';
 import { walkCommits } from './commit-walk.js';
 import type { UploadObjects } from './object-access.js';
+import { CLIENT_HAS, ObjectMarks, SENT, type ObjectId } from './object-marks.js';
 import type { Pacer } from './pacer.js';
 import { ENTRY_BLOB, ENTRY_TREE, scanTree } from './tree-scan.js';
 
@@ -20,9 +21,9 @@ export interface EnumerateInput {
 
 export interface Enumeration {
   /** Objects to send: commits newest first, then tags, then trees and blobs in walk order. */
-  objects: string[];
-  /** Objects the client is known to have: possible bases of a thin pack. */
-  clientHas: Set<string>;
+  objects: ObjectId[];
+  /** SENT and CLIENT_HAS flags (the latter: possible bases of a thin pack). */
+  marks: ObjectMarks;
 }
 
 /**
@@ -39,89 +40,89 @@ export async function enumerateObjects(
   options: { pacer?: Pacer; counter?: { count: number } } = {},
 ): Promise<Enumeration> {
   const hl = hashLength(objects.algo);
-  const sent = new Set<string>();
-  const clientHas = new Set<string>();
-  const list: string[] = [];
-  const add = (oid: string) => {
-    if (sent.has(oid) || clientHas.has(oid)) return false;
-    sent.add(oid);
-    list.push(oid);
+  const marks = new ObjectMarks(objects);
+  const list: ObjectId[] = [];
+  const add = (id: ObjectId) => {
+    if (marks.get(id) & (SENT | CLIENT_HAS)) return false;
+    marks.mark(id, SENT);
+    list.push(id);
     if (options.counter) options.counter.count = list.length;
     return true;
   };
 
   const includeCommits: string[] = [];
   const excludeCommits: string[] = [];
-  const wantedTrees: string[] = [];
-  const haveTrees: string[] = [];
+  const wantedOthers: string[] = [];
+  const haveTrees: ObjectId[] = [];
   const tags: string[] = [];
   for (const oid of input.haves) {
     for (const { oid: id, type } of await peelChain(objects, oid)) {
       if (type === 'commit') excludeCommits.push(id);
-      else if (type === 'tree') haveTrees.push(id);
-      else clientHas.add(id);
+      else if (type === 'tree') haveTrees.push(marks.idOf(id));
+      else marks.mark(marks.idOf(id), CLIENT_HAS);
     }
   }
   for (const oid of input.wants) {
     for (const { oid: id, type } of await peelChain(objects, oid)) {
       if (type === 'commit') includeCommits.push(id);
-      else if (type === 'tree') wantedTrees.push(id);
       else if (type === 'tag') tags.push(id);
-      else if (!clientHas.has(id)) wantedTrees.push(id); // a blob: walked below with the trees
+      else wantedOthers.push(id);
     }
   }
 
   const walk = await walkCommits(commits, includeCommits, excludeCommits, input.grafts, options.pacer);
   for (const edge of walk.edges) {
-    clientHas.add(edge.oid);
-    haveTrees.push(edge.tree);
+    marks.mark(marks.idOf(edge.oid), CLIENT_HAS);
+    haveTrees.push(marks.idOf(edge.tree));
   }
   for (const tree of haveTrees) await markTreeKnown(tree);
 
-  for (const commit of walk.commits) add(commit.oid);
-  for (const tag of tags) add(tag);
-  for (const commit of walk.commits) await addTree(commit.tree);
-  for (const oid of wantedTrees) {
-    if ((await objects.type(oid)) === 'tree') await addTree(oid);
-    else add(oid);
+  for (const commit of walk.commits) add(marks.idOf(commit.oid));
+  for (const tag of tags) add(marks.idOf(tag));
+  for (const commit of walk.commits) await addTree(marks.idOf(commit.tree));
+  for (const oid of wantedOthers) {
+    if ((await objects.type(oid)) === 'tree') await addTree(marks.idOf(oid));
+    else add(marks.idOf(oid));
   }
   if (input.tagCandidates) {
     for (const tag of input.tagCandidates) {
       // A broken tag is not worth failing the fetch for: it is simply not included.
       const chain = await peelChain(objects, tag).catch(() => []);
       const target = chain[chain.length - 1];
-      if (chain.length > 1 && target && sent.has(target.oid)) for (const link of chain.slice(0, -1)) add(link.oid);
+      if (chain.length > 1 && target && marks.get(marks.idOf(target.oid)) & SENT) {
+        for (const link of chain.slice(0, -1)) add(marks.idOf(link.oid));
+      }
     }
   }
-  return { objects: list, clientHas };
+  return { objects: list, marks };
 
-  async function markTreeKnown(root: string): Promise<void> {
+  async function markTreeKnown(root: ObjectId): Promise<void> {
     const stack = [root];
     while (stack.length > 0) {
-      const oid = stack.pop()!;
-      if (clientHas.has(oid)) continue;
-      clientHas.add(oid);
-      const tree = await objects.read(oid);
+      const id = stack.pop()!;
+      if (!marks.mark(id, CLIENT_HAS)) continue;
+      const tree = await marks.read(id);
       if (!tree) continue; // the client's, not ours: nothing below it to mark
-      scanTree(tree.data, hl, (kind, child) => {
-        if (kind === ENTRY_TREE) stack.push(child);
-        else if (kind === ENTRY_BLOB) clientHas.add(child);
+      scanTree(tree.data, hl, (kind, data, at) => {
+        if (kind === ENTRY_TREE) stack.push(marks.idOfRaw(data, at, hl * 2));
+        else if (kind === ENTRY_BLOB) marks.mark(marks.idOfRaw(data, at, hl * 2), CLIENT_HAS);
       });
       await options.pacer?.step();
     }
   }
 
-  async function addTree(root: string): Promise<void> {
+  async function addTree(root: ObjectId): Promise<void> {
     const stack = [root];
+    const subtrees: ObjectId[] = [];
     while (stack.length > 0) {
-      const oid = stack.pop()!;
-      if (!add(oid)) continue;
-      const tree = await objects.read(oid);
-      if (!tree || tree.type !== 'tree') throw new ObjectError('E_MISSING_OBJECT', `missing tree ${oid}`);
-      const subtrees: string[] = [];
-      scanTree(tree.data, hl, (kind, child) => {
-        if (kind === ENTRY_TREE) subtrees.push(child);
-        else if (kind === ENTRY_BLOB) add(child);
+      const id = stack.pop()!;
+      if (!add(id)) continue;
+      const tree = await marks.read(id);
+      if (!tree || tree.type !== 'tree') throw new ObjectError('E_MISSING_OBJECT', `missing tree ${marks.hexOf(id)}`);
+      subtrees.length = 0;
+      scanTree(tree.data, hl, (kind, data, at) => {
+        if (kind === ENTRY_TREE) subtrees.push(marks.idOfRaw(data, at, hl * 2));
+        else if (kind === ENTRY_BLOB) add(marks.idOfRaw(data, at, hl * 2));
       });
       // Depth-first in entry order, like git's traversal.
       for (let k = subtrees.length - 1; k >= 0; k--) stack.push(subtrees[k]!);

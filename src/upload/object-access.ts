@@ -1,15 +1,25 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { objectTypeFromCode, PACK_TYPE, type GitObject, type ObjectType } from '../objects/object-type.js';
+import { objectTypeFromCode, type GitObject, type ObjectType } from '../objects/object-type.js';
+import { oidHexLength } from '../objects/oid.js';
 import { GeneratorPack } from '../pack/pack-generator-source.js';
 import { collectAlternates } from '../repo/alternates.js';
 import type { Repository } from '../repo/types.js';
 
-export interface ObjectLocation {
-  pack: GeneratorPack;
-  /** Position of `pack` in the search order (newest first). */
-  packNumber: number;
-  offset: number;
+/**
+ * A packed object as a number: pack number × 2^32 + position in that pack's
+ * index. Walks keep marks and lists of these instead of hex strings.
+ */
+export type PackedRef = number;
+
+const PACK_UNIT = 2 ** 32;
+
+export function packNumberOf(ref: PackedRef): number {
+  return Math.floor(ref / PACK_UNIT);
+}
+
+export function positionOf(ref: PackedRef): number {
+  return ref % PACK_UNIT;
 }
 
 /**
@@ -51,37 +61,54 @@ export class UploadObjects {
     return this.repo.algo;
   }
 
-  /** Where `oid` is stored in a pack, if it is. */
-  locate(oid: string): ObjectLocation | undefined {
+  /** The packed object whose raw id is at bytes[at…], or -1 when no pack has it. */
+  lookupRaw(bytes: Buffer, at = 0): PackedRef {
     for (let n = 0; n < this.packs.length; n++) {
-      const offset = this.packs[n]!.find(oid);
-      if (offset >= 0) return { pack: this.packs[n]!, packNumber: n, offset };
+      const position = this.packs[n]!.findRaw(bytes, at);
+      if (position >= 0) return n * PACK_UNIT + position;
     }
-    return undefined;
+    return -1;
   }
 
-  async has(oid: string): Promise<boolean> {
-    return this.locate(oid) !== undefined || (await this.repo.objects.has(oid));
+  /** The packed object `oid`, or -1 when no pack has it. */
+  lookup(oid: string): PackedRef {
+    return oid.length === oidHexLength(this.repo.algo) ? this.lookupRaw(Buffer.from(oid, 'hex')) : -1;
   }
 
-  async read(oid: string): Promise<GitObject | null> {
-    const at = this.locate(oid);
-    if (!at) return this.repo.objects.read(oid);
-    const { typeCode, data } = at.pack.readAt(at.offset);
+  packOf(ref: PackedRef): GeneratorPack {
+    return this.packs[packNumberOf(ref)]!;
+  }
+
+  offsetOf(ref: PackedRef): number {
+    return this.packOf(ref).offsetAt(positionOf(ref));
+  }
+
+  hexOf(ref: PackedRef): string {
+    return this.packOf(ref).oidAt(positionOf(ref));
+  }
+
+  readPacked(ref: PackedRef): GitObject {
+    const { typeCode, data } = this.packOf(ref).readAt(this.offsetOf(ref));
     return { type: objectTypeFromCode(typeCode)!, data };
   }
 
-  /** The object's type without inflating it when it is packed. */
+  typeOfPacked(ref: PackedRef): ObjectType {
+    return objectTypeFromCode(this.packOf(ref).typeAt(this.offsetOf(ref)))!;
+  }
+
+  async has(oid: string): Promise<boolean> {
+    return this.lookup(oid) >= 0 || (await this.repo.objects.has(oid));
+  }
+
+  async read(oid: string): Promise<GitObject | null> {
+    const ref = this.lookup(oid);
+    return ref >= 0 ? this.readPacked(ref) : this.repo.objects.read(oid);
+  }
+
+  /** The object's type, without inflating it when it is packed. */
   async type(oid: string): Promise<ObjectType | null> {
-    const at = this.locate(oid);
-    if (!at) return (await this.repo.objects.info(oid))?.type ?? null;
-    let entry = at.pack.entryAt(at.offset);
-    for (let depth = 0; entry.typeCode >= PACK_TYPE.ofsDelta && entry.baseOffset >= 0 && depth < 10_000; depth++) {
-      entry = at.pack.entryAt(entry.baseOffset);
-    }
-    const type = objectTypeFromCode(entry.typeCode);
-    if (type) return type;
-    return (await this.read(oid))?.type ?? null;
+    const ref = this.lookup(oid);
+    return ref >= 0 ? this.typeOfPacked(ref) : ((await this.repo.objects.info(oid))?.type ?? null);
   }
 
   close(): void {

@@ -46,7 +46,7 @@ export async function sendPack(objects: UploadObjects, commits: CommitStore, cha
     await counting.update(counted.count);
     await channel.keepAliveIfIdle();
   });
-  const plan = await planPack(objects, found.objects, found.clientHas, { thin: request.thin, pacer: countPacer, counter: counted });
+  const plan = await planPack(objects, found.objects, found.marks, { thin: request.thin, pacer: countPacer, counter: counted });
   await counting.done(found.objects.length);
 
   let bytes = 0;
@@ -57,7 +57,6 @@ export async function sendPack(objects: UploadObjects, commits: CommitStore, cha
     ofsDelta: request.ofsDelta,
     compressionLevel: request.compressionLevel,
     chunkSize,
-    loadObject: async (oid) => (await objects.read(oid))!,
   });
   for await (const chunk of stream) {
     bytes += chunk.length;

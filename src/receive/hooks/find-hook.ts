@@ -25,11 +25,7 @@ export function hooksDirectory(gitDir: string, config: Pick<GitConfig, 'get'>): 
 }
 
 /** Look a hook up the way git does: it must be an executable regular file. */
-export async function findHook(
-  gitDir: string,
-  config: Pick<GitConfig, 'get'>,
-  name: ReceiveHookName,
-): Promise<HookLookup> {
+export async function findHook(gitDir: string, config: Pick<GitConfig, 'get'>, name: ReceiveHookName): Promise<HookLookup> {
   const path = join(hooksDirectory(gitDir, config), name);
   try {
     if (!(await stat(path)).isFile()) return { kind: 'missing' };

@@ -1,4 +1,3 @@
-
 /**
  * Variables that would point a hook at some other repository if the server
  * process happened to carry them; a hook must see only the repository it runs

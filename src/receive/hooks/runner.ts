@@ -87,7 +87,12 @@ export class HookRunner {
   postUpdate(commands: readonly FinishedCommand[]): Promise<HookRunResult> {
     const done = succeeded(commands);
     if (done.length === 0) return Promise.resolve(skipped('post-update'));
-    return this.run('post-update', done.map((c) => c.refName), undefined, []);
+    return this.run(
+      'post-update',
+      done.map((c) => c.refName),
+      undefined,
+      [],
+    );
   }
 
   private async run(
