@@ -8,7 +8,18 @@
 // the TypeScript sources through tsx (which adds its start-up to our wall time). Prints wall time, objects/s and peak RSS per run, then
 // medians and the ours/git ratio.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  closeSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  mkdirSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -50,8 +61,12 @@ async function main() {
     const built = path.join(root, 'dist/pack/index.js');
     const ours = modulePath
       ? { module: modulePath, node: [] }
-      : existsSync(built) ? { module: built, node: [] } : { module: path.join(root, 'src/pack/index.ts'), node: ['--import', 'tsx'] };
-    console.log(`ours: ${path.relative(root, ours.module)}${ours.node.length ? ' (via tsx)' : ''}; git: ${execFileSync('git', ['--version']).toString().trim()}; ${os.cpus().length} CPUs`);
+      : existsSync(built)
+        ? { module: built, node: [] }
+        : { module: path.join(root, 'src/pack/index.ts'), node: ['--import', 'tsx'] };
+    console.log(
+      `ours: ${path.relative(root, ours.module)}${ours.node.length ? ' (via tsx)' : ''}; git: ${execFileSync('git', ['--version']).toString().trim()}; ${os.cpus().length} CPUs`,
+    );
     for (const input of inputs) benchOne(input, runs, threads, work, ours);
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -70,22 +85,36 @@ function benchOne(input, runs, threads, work, ours) {
       const row = who === 'git' ? runGit(packPath, threads, work) : runOurs(packPath, work, ours);
       rows[who].push(row);
       console.log(
-        `  run ${run} ${who.padEnd(4)} ${row.wall.toFixed(2)} s  ${Math.round(row.objects / row.wall)
-          .toString()
-          .padStart(7)} obj/s  ${(row.maxRssKb / 1024).toFixed(0).padStart(4)} MiB` + (row.innerMs ? `  (indexPack ${(row.innerMs / 1000).toFixed(2)} s)` : ''),
+        `  run ${run} ${who.padEnd(4)} ${fmtRow(row)}` +
+          (row.innerMs ? `  (indexPack ${(row.innerMs / 1000).toFixed(2)} s)` : ''),
       );
     }
   }
   const med = (list, key) => median(list.map((r) => r[key]));
-  const git = { wall: med(rows.git, 'wall'), rss: med(rows.git, 'maxRssKb'), objects: rows.git[0].objects };
-  const us = { wall: med(rows.ours, 'wall'), rss: med(rows.ours, 'maxRssKb'), inner: med(rows.ours, 'innerMs') };
+  const summary = (list) => ({
+    wall: med(list, 'wall'),
+    cpu: med(list, 'cpu'),
+    maxRssKb: med(list, 'maxRssKb'),
+    objects: list[0].objects,
+    best: Math.min(...list.map((r) => r.wall)),
+  });
+  const git = summary(rows.git);
+  const us = summary(rows.ours);
   const peak = Math.max(...rows.ours.map((r) => r.maxRssKb));
-  console.log(`  median git  ${git.wall.toFixed(2)} s  ${Math.round(git.objects / git.wall)} obj/s  ${(git.rss / 1024).toFixed(0)} MiB`);
-  console.log(`  median ours ${us.wall.toFixed(2)} s  ${Math.round(git.objects / us.wall)} obj/s  ${(us.rss / 1024).toFixed(0)} MiB (peak ${(peak / 1024).toFixed(0)} MiB), indexPack alone ${(us.inner / 1000).toFixed(2)} s`);
-  console.log(`  ratio ours/git: wall ${(us.wall / git.wall).toFixed(2)}x, RSS ${(us.rss / git.rss).toFixed(2)}x`);
+  console.log(`  median git  ${fmtRow(git)}  best ${git.best.toFixed(2)} s`);
+  console.log(
+    `  median ours ${fmtRow(us)}  best ${us.best.toFixed(2)} s  peak ${(peak / 1024).toFixed(0)} MiB  indexPack alone ${(med(rows.ours, 'innerMs') / 1000).toFixed(2)} s`,
+  );
+  console.log(
+    `  ratio ours/git: wall ${(us.wall / git.wall).toFixed(2)}x (best ${(us.best / git.best).toFixed(2)}x), CPU ${(us.cpu / git.cpu).toFixed(2)}x, RSS ${(us.maxRssKb / git.maxRssKb).toFixed(2)}x`,
+  );
 }
 
-/** Bundle (v2/v3): the pack follows the first empty line. Bare repository: pack everything. */
+function fmtRow(row) {
+  const rate = Math.round(row.objects / row.wall).toString();
+  return `${row.wall.toFixed(2)} s wall  ${row.cpu.toFixed(2)} s CPU  ${rate.padStart(7)} obj/s  ${(row.maxRssKb / 1024).toFixed(0).padStart(4)} MiB`;
+}
+
 function extractPack(input, packPath) {
   if (statSync(input).isDirectory()) {
     const pack = execFileSync('git', ['-C', input, 'pack-objects', '--all', '--revs', '--stdout', '-q', '--delta-base-offset'], {
@@ -102,18 +131,19 @@ function extractPack(input, packPath) {
   let start = 0;
   if (!head.subarray(0, 4).equals(Buffer.from('PACK'))) {
     const blank = head.subarray(0, got).indexOf('\n\n');
-    if (blank < 0 || head.toString('latin1', blank + 2, blank + 6) !== 'PACK') throw new Error(`${input}: neither a pack nor a bundle with its header in the first MiB`);
+    if (blank < 0 || head.toString('latin1', blank + 2, blank + 6) !== 'PACK')
+      throw new Error(`${input}: neither a pack nor a bundle with its header in the first MiB`);
     start = blank + 2;
   }
   execFileSync('sh', ['-c', 'tail -c +"$1" "$2" > "$3"', 'sh', String(start + 1), input, packPath]);
 }
 
 function timed(command, args, options) {
-  const out = spawnSync('/usr/bin/time', ['-f', '%e %M', command, ...args], { ...options, maxBuffer: 1 << 26 });
+  const out = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', command, ...args], { ...options, maxBuffer: 1 << 26 });
   if (out.status !== 0) throw new Error(`${command} failed: ${out.stderr}`);
   const lines = out.stderr.toString().trim().split('\n');
-  const [wall, maxRssKb] = lines[lines.length - 1].split(' ').map(Number);
-  return { wall, maxRssKb, stdout: out.stdout.toString() };
+  const [wall, maxRssKb, user, sys] = lines[lines.length - 1].split(' ').map(Number);
+  return { wall, maxRssKb, cpu: user + sys, stdout: out.stdout.toString() };
 }
 
 function runGit(packPath, threads, work) {
@@ -123,9 +153,13 @@ function runGit(packPath, threads, work) {
   const fd = openSync(packPath, 'r');
   try {
     const args = ['-C', repo, 'index-pack', '--stdin', ...(threads ? [`--threads=${threads}`] : [])];
-    const { wall, maxRssKb } = timed('git', args, { stdio: [fd, 'pipe', 'pipe'] });
-    const objects = Number(execFileSync('git', ['-C', repo, 'count-objects', '-v']).toString().match(/in-pack: (\d+)/)[1]);
-    return { wall, maxRssKb, objects };
+    const { wall, maxRssKb, cpu } = timed('git', args, { stdio: [fd, 'pipe', 'pipe'] });
+    const objects = Number(
+      execFileSync('git', ['-C', repo, 'count-objects', '-v'])
+        .toString()
+        .match(/in-pack: (\d+)/)[1],
+    );
+    return { wall, maxRssKb, cpu, objects };
   } finally {
     closeSync(fd);
     rmSync(repo, { recursive: true, force: true });
@@ -138,9 +172,15 @@ function runOurs(packPath, work, ours) {
   mkdirSync(packDir);
   try {
     const self = fileURLToPath(import.meta.url);
-    const { wall, maxRssKb, stdout } = timed(process.execPath, [...ours.node, self, '--child', ours.module, packPath, packDir], { cwd: root });
+    const { wall, maxRssKb, cpu, stdout } = timed(
+      process.execPath,
+      [...ours.node, self, '--child', ours.module, packPath, packDir],
+      {
+        cwd: root,
+      },
+    );
     const report = JSON.parse(stdout.trim().split('\n').pop());
-    return { wall, maxRssKb, objects: report.objects, innerMs: report.ms };
+    return { wall, maxRssKb, cpu, objects: report.objects, innerMs: report.ms };
   } finally {
     rmSync(packDir, { recursive: true, force: true });
   }

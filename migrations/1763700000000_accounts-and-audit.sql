@@ -93,8 +93,8 @@ CREATE TABLE push_audit (
   state text NOT NULL CHECK (state IN ('intent', 'complete', 'interrupted')),
   result text CHECK (result IN ('accepted', 'partial', 'rejected', 'failed', 'interrupted')),
   repo text NOT NULL,
-  user_id integer REFERENCES users (id) ON DELETE SET NULL,
-  -- Kept as written so the record survives the user's removal.
+  -- No foreign key: a record must be writable even for a user removed mid-push, and stays as written.
+  user_id integer,
   username text,
   transport text NOT NULL,
   remote_address text,

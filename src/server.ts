@@ -14,6 +14,12 @@ export interface ServerOptions {
   host?: string;
   /** 0 picks a free port. */
   httpPort?: number;
+  /**
+   * Seconds a connection may stay silent in both directions before it is
+   * closed (default 600). Whole-request time is not limited: big pushes over
+   * slow links take as long as they take, and keepalives flow while hooks run.
+   */
+  idleTimeoutSeconds?: number;
   /** Without accounts, pushes over HTTP are refused unless this is set. */
   allowAnonymousPush?: boolean;
   access?: AccessControl;
@@ -39,7 +45,12 @@ export interface PushgateServer {
 export async function createServer(options: ServerOptions): Promise<PushgateServer> {
   await mkdir(options.dataDir, { recursive: true });
   const log = options.logger ?? createLogger();
-  const app: FastifyInstance = Fastify({ loggerInstance: log as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
+  const app: FastifyInstance = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: 1024 * 1024,
+    requestTimeout: 0,
+    connectionTimeout: (options.idleTimeoutSeconds ?? 600) * 1000,
+  });
   const access = options.access ?? new OpenAccess(options.allowAnonymousPush ?? false);
   await app.register(async (scope) => {
     if (options.configure) await options.configure(scope);

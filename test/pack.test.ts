@@ -132,7 +132,8 @@ function listDir(dir: string): string[] {
 /** A bare repository whose only pack is `result`'s, with main pointing at `tip`. */
 function bareRepoWith(dir: string, result: IndexPackResult, tip: string, algo: HashAlgorithm): string {
   git(path.dirname(dir), ['init', '-q', '--bare', `--object-format=${algo}`, dir]);
-  for (const file of [result.packPath, result.idxPath]) copyFileSync(file, path.join(dir, 'objects', 'pack', path.basename(file)));
+  for (const file of [result.packPath, result.idxPath])
+    copyFileSync(file, path.join(dir, 'objects', 'pack', path.basename(file)));
   git(dir, ['update-ref', 'refs/heads/main', tip]);
   return dir;
 }
@@ -141,11 +142,22 @@ async function expectPackError(
   t: Test,
   bytes: Buffer | AsyncIterable<Buffer>,
   code: string,
-  options: { message?: string | RegExp; maxInputSize?: number; maxObjectSize?: number; errorClass?: typeof PackError | typeof LimitError } = {},
+  options: {
+    message?: string | RegExp;
+    maxInputSize?: number;
+    maxObjectSize?: number;
+    errorClass?: typeof PackError | typeof LimitError;
+  } = {},
 ): Promise<void> {
   const packDir = t.testdir();
   const input = Buffer.isBuffer(bytes) ? chunked(bytes, 7) : bytes;
-  const error = await indexPack({ input, packDir, algo: 'sha1', maxInputSize: options.maxInputSize, maxObjectSize: options.maxObjectSize }).then(
+  const error = await indexPack({
+    input,
+    packDir,
+    algo: 'sha1',
+    maxInputSize: options.maxInputSize,
+    maxObjectSize: options.maxObjectSize,
+  }).then(
     () => null,
     (err: unknown) => err,
   );
@@ -185,7 +197,10 @@ t.test('entry header and OFS distance varints round-trip', async (t) => {
 t.test('pack header', async (t) => {
   t.same(parsePackHeader(encodePackHeader(7)), { version: 2, objectCount: 7 });
   t.same(parsePackHeader(encodePackHeader(1, 3)), { version: 3, objectCount: 1 });
-  t.throws(() => parsePackHeader(Buffer.from('PACK')), { code: 'E_PACK_HEADER', message: 'eof before pack header was fully read' });
+  t.throws(() => parsePackHeader(Buffer.from('PACK')), {
+    code: 'E_PACK_HEADER',
+    message: 'eof before pack header was fully read',
+  });
   t.throws(() => parsePackHeader(Buffer.from('JUNKJUNKJUNK')), { message: 'protocol error (pack signature mismatch detected)' });
   t.throws(() => parsePackHeader(encodePackHeader(1, 4)), { message: 'protocol error (pack version unsupported)' });
 });
@@ -249,7 +264,11 @@ t.test('idx v2 with 64-bit offsets is read back and accepted by git show-index',
     .split('\n')
     .map((line) => Number(line.split(' ')[0]))
     .sort((a, b) => a - b);
-  t.same(shown, [...offsets].sort((a, b) => a - b), 'git reads the same offsets');
+  t.same(
+    shown,
+    [...offsets].sort((a, b) => a - b),
+    'git reads the same offsets',
+  );
   t.throws(() => new PackIndex(idx.subarray(0, 100), algo), { code: PACK_ERROR.idx });
   const badMagic = Buffer.from(idx);
   badMagic[0] = 0;
@@ -272,7 +291,13 @@ t.test('indexes a git-made pack exactly like git index-pack', async (t) => {
     const progress: Progress[] = [];
     // A budget of one byte forces dropping bases and rebuilding them from their chains.
     const deltaBaseBudget = label === 'tiny base budget' ? 1 : undefined;
-    const result = await indexPack({ input: input(), packDir, algo: 'sha1', onProgress: (p) => progress.push(p), deltaBaseBudget });
+    const result = await indexPack({
+      input: input(),
+      packDir,
+      algo: 'sha1',
+      onProgress: (p) => progress.push(p),
+      deltaBaseBudget,
+    });
     t.equal(result.bytes, pack.length, `${label}: every byte read`);
     t.equal(result.thinBasesAdded, 0);
     t.equal(result.objectCount, result.receivedObjects);
@@ -288,7 +313,10 @@ t.test('indexes a git-made pack exactly like git index-pack', async (t) => {
 
     t.ok(progress.some((p) => p.phase === 'receiving' && p.done === p.total));
     t.ok(progress.length < 250, 'progress is throttled');
-    t.ok(progress.some((p) => p.phase === 'resolving' && p.done === p.total && p.total > 0), 'the pack has deltas');
+    t.ok(
+      progress.some((p) => p.phase === 'resolving' && p.done === p.total && p.total > 0),
+      'the pack has deltas',
+    );
   }
 });
 
@@ -505,12 +533,20 @@ t.test('writePack builds packs git accepts, reusing stored deltas', async (t) =>
 
   // A stored delta whose base is not in the output goes out as REF_DELTA (thin).
   const thinChunks: Buffer[] = [];
-  for await (const chunk of writePack([{ kind: 'stored', entry: delta!, stored: await reader.readStoredData(delta!) }], { algo: 'sha1', objectCount: 1 })) {
+  for await (const chunk of writePack([{ kind: 'stored', entry: delta!, stored: await reader.readStoredData(delta!) }], {
+    algo: 'sha1',
+    objectCount: 1,
+  })) {
     thinChunks.push(chunk);
   }
   const thinDir = path.join(root, 'thin');
   mkdirSync(thinDir);
-  const thin = await indexPack({ input: once(Buffer.concat(thinChunks)), packDir: thinDir, algo: 'sha1', baseObjects: readerOver(reader) });
+  const thin = await indexPack({
+    input: once(Buffer.concat(thinChunks)),
+    packDir: thinDir,
+    algo: 'sha1',
+    baseObjects: readerOver(reader),
+  });
   t.equal(thin.thinBasesAdded, 1);
 
   await t.rejects(
@@ -584,12 +620,18 @@ t.test('corrupt packs fail with their own codes and leave nothing behind', async
   };
   const valid = good();
 
-  t.test('header: eof', (t) => expectPackError(t, Buffer.from('PACK\0\0'), PACK_ERROR.header, { message: 'eof before pack header was fully read' }));
+  t.test('header: eof', (t) =>
+    expectPackError(t, Buffer.from('PACK\0\0'), PACK_ERROR.header, { message: 'eof before pack header was fully read' }),
+  );
   t.test('header: signature', (t) =>
-    expectPackError(t, Buffer.from('0000PACK\0\0\0\x02\0\0\0\0'), PACK_ERROR.header, { message: 'protocol error (pack signature mismatch detected)' }),
+    expectPackError(t, Buffer.from('0000PACK\0\0\0\x02\0\0\0\0'), PACK_ERROR.header, {
+      message: 'protocol error (pack signature mismatch detected)',
+    }),
   );
   t.test('header: version', (t) =>
-    expectPackError(t, new PackBuilder().header(0, 5).digest().build(), PACK_ERROR.header, { message: 'protocol error (pack version unsupported)' }),
+    expectPackError(t, new PackBuilder().header(0, 5).digest().build(), PACK_ERROR.header, {
+      message: 'protocol error (pack version unsupported)',
+    }),
   );
   t.test('truncated', (t) => expectPackError(t, valid.subarray(0, 30), PACK_ERROR.truncated, { message: 'early EOF' }));
   t.test('truncated trailer', (t) => expectPackError(t, valid.subarray(0, valid.length - 5), PACK_ERROR.truncated));
@@ -602,7 +644,9 @@ t.test('corrupt packs fail with their own codes and leave nothing behind', async
   t.test('bad zlib', (t) => {
     const b = new PackBuilder().header(1);
     b.object('blob', 'abc', { compressed: Buffer.from('this is not zlib at all') });
-    return expectPackError(t, b.digest().build(), PACK_ERROR.zlib, { message: /^pack has bad object at offset 12: inflate returned/ });
+    return expectPackError(t, b.digest().build(), PACK_ERROR.zlib, {
+      message: /^pack has bad object at offset 12: inflate returned/,
+    });
   });
   t.test('inflated size mismatch (shorter)', (t) => {
     const b = new PackBuilder().header(1);
@@ -627,7 +671,9 @@ t.test('corrupt packs fail with their own codes and leave nothing behind', async
   t.test('unknown object type', (t) => {
     const b = new PackBuilder().header(1);
     b.object(5, 'abc');
-    return expectPackError(t, b.digest().build(), PACK_ERROR.objectType, { message: 'pack has bad object at offset 12: unknown object type 5' });
+    return expectPackError(t, b.digest().build(), PACK_ERROR.objectType, {
+      message: 'pack has bad object at offset 12: unknown object type 5',
+    });
   });
   t.test('overlong size varint', (t) => {
     const b = new PackBuilder().header(1).raw(Buffer.alloc(12, 0xff));
@@ -637,7 +683,9 @@ t.test('corrupt packs fail with their own codes and leave nothing behind', async
     const b = new PackBuilder().header(2);
     const at = b.object('blob', 'first object\n');
     b.ofsDelta(at, makeDelta(13, [{ copy: [10, 20] }]));
-    return expectPackError(t, b.digest().build(), PACK_ERROR.delta, { message: /^pack has bad object at offset \d+: failed to apply delta/ });
+    return expectPackError(t, b.digest().build(), PACK_ERROR.delta, {
+      message: /^pack has bad object at offset \d+: failed to apply delta/,
+    });
   });
   t.test('delta base missing', (t) => {
     const b = new PackBuilder().header(1);
@@ -669,12 +717,20 @@ t.test('corrupt packs fail with their own codes and leave nothing behind', async
     return expectPackError(t, b.digest().build(), PACK_ERROR.objectCount, { message: /more objects/ });
   });
   t.test('trailing garbage', (t) =>
-    expectPackError(t, Buffer.concat([valid, Buffer.from('extra')]), PACK_ERROR.trailingGarbage, { message: 'pack has junk at the end' }),
+    expectPackError(t, Buffer.concat([valid, Buffer.from('extra')]), PACK_ERROR.trailingGarbage, {
+      message: 'pack has junk at the end',
+    }),
   );
   t.test('pack too large', (t) =>
-    expectPackError(t, valid, PACK_ERROR.tooLarge, { maxInputSize: 40, errorClass: LimitError, message: 'pack exceeds maximum allowed size' }),
+    expectPackError(t, valid, PACK_ERROR.tooLarge, {
+      maxInputSize: 40,
+      errorClass: LimitError,
+      message: 'pack exceeds maximum allowed size',
+    }),
   );
-  t.test('object too large', (t) => expectPackError(t, valid, PACK_ERROR.objectTooLarge, { maxObjectSize: 10, errorClass: LimitError }));
+  t.test('object too large', (t) =>
+    expectPackError(t, valid, PACK_ERROR.objectTooLarge, { maxObjectSize: 10, errorClass: LimitError }),
+  );
   t.test('delta result too large', (t) => {
     const b = new PackBuilder().header(2);
     const at = b.object('blob', 'small');

@@ -29,10 +29,23 @@ async function sshKeygen(dir: string, name: string, type: string, extra: string[
 function sshOptions(port: number, key: string | null): string[] {
   const auth = key ? ['-i', key, '-o', 'IdentitiesOnly=yes'] : ['-o', 'PubkeyAuthentication=no'];
   return [
-    '-F', '/dev/null', ...auth,
-    '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR',
-    '-o', 'BatchMode=yes', '-o', 'PasswordAuthentication=no', '-o', 'KbdInteractiveAuthentication=no',
-    '-p', String(port),
+    '-F',
+    '/dev/null',
+    ...auth,
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'LogLevel=ERROR',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'PasswordAuthentication=no',
+    '-o',
+    'KbdInteractiveAuthentication=no',
+    '-p',
+    String(port),
   ];
 }
 
@@ -84,7 +97,11 @@ t.test(`git over SSH with the real OpenSSH client (${backendName})`, async (t) =
     await addUser(db, { username: name });
     await addSshKey(db, name, keys[name].line);
   }
-  const daveKey = (await db.query<{ fingerprint: string }>("SELECT fingerprint FROM ssh_keys k JOIN users u ON u.id = k.user_id WHERE u.username = 'dave'")).rows[0]!;
+  const daveKey = (
+    await db.query<{ fingerprint: string }>(
+      "SELECT fingerprint FROM ssh_keys k JOIN users u ON u.id = k.user_id WHERE u.username = 'dave'",
+    )
+  ).rows[0]!;
   await removeSshKey(db, daveKey.fingerprint);
   await grantAccess(db, 'alice', 'demo', 'write');
   await grantAccess(db, 'alice', 'team/*', 'write');
@@ -129,6 +146,31 @@ t.test(`git over SSH with the real OpenSSH client (${backendName})`, async (t) =
     });
   });
 
+  await t.test('audit records for rejected and failed pushes', async (t) => {
+    const env = gitSshEnv(port, keys.alice.file);
+    const before = await refsOf(demo);
+    await gitOk(['--git-dir', demo, 'config', 'receive.denyNonFastForwards', 'true']);
+    let r = await work.git(['push', '--force', 'ssh://git@127.0.0.1/demo.git', `${c1}:refs/heads/main`], env);
+    t.not(r.code, 0, 'non-fast-forward refused by the server');
+    await gitOk(['--git-dir', demo, 'config', '--unset', 'receive.denyNonFastForwards']);
+    let [entry] = await queryAuditLog(db, { repo: 'demo.git', limit: 1 });
+    t.match(entry, {
+      result: 'rejected',
+      username: 'alice',
+      commands: [{ refName: 'refs/heads/main', status: 'rejected', reason: /non-fast-forward/ }],
+    });
+
+    const app = path.join(dataDir, 'team/app.git');
+    await gitOk(['--git-dir', app, 'config', 'receive.maxInputSize', '10']);
+    await work.commit('too big for the limit');
+    r = await work.git(['push', 'ssh://git@127.0.0.1/team/app.git', 'main'], env);
+    t.not(r.code, 0, 'unpack failed');
+    [entry] = await queryAuditLog(db, { repo: 'team/app.git', limit: 1 });
+    t.match(entry, { result: 'failed', state: 'complete', error: /unpack/ });
+    await gitOk(['--git-dir', app, 'config', '--unset', 'receive.maxInputSize']);
+    t.same(await refsOf(demo), before);
+  });
+
   await t.test('refusals: the right message each time, and nothing changes', async (t) => {
     const refsBefore = await refsOf(demo);
     const outsideBefore = await refsOf(outside);
@@ -139,14 +181,44 @@ t.test(`git over SSH with the real OpenSSH client (${backendName})`, async (t) =
       ['no key', null, 'ssh://git@127.0.0.1/demo.git', /Permission denied \(publickey\)/],
       ['unknown key', keys.stranger.file, 'ssh://git@127.0.0.1/demo.git', /Permission denied \(publickey\)/],
       ['removed key', keys.dave.file, 'ssh://git@127.0.0.1/demo.git', /Permission denied \(publickey\)/],
-      ['read-only user', keys.bob.file, 'ssh://git@127.0.0.1/demo.git', /fatal: Permission to demo\.git denied to bob: write access is needed\./],
-      ['no access at all', keys.carol.file, 'ssh://git@127.0.0.1/demo.git', /fatal: '\/demo\.git' does not appear to be a git repository/],
-      ['a repository that does not exist', keys.alice.file, 'ssh://git@127.0.0.1/nope.git', /fatal: '\/nope\.git' does not appear to be a git repository/],
-      ['../ out of the folder', keys.alice.file, 'git@127.0.0.1:../outside.git', /fatal: '\.\.\/outside\.git' does not appear to be a git repository/],
+      [
+        'read-only user',
+        keys.bob.file,
+        'ssh://git@127.0.0.1/demo.git',
+        /fatal: Permission to demo\.git denied to bob: write access is needed\./,
+      ],
+      [
+        'no access at all',
+        keys.carol.file,
+        'ssh://git@127.0.0.1/demo.git',
+        /fatal: '\/demo\.git' does not appear to be a git repository/,
+      ],
+      [
+        'a repository that does not exist',
+        keys.alice.file,
+        'ssh://git@127.0.0.1/nope.git',
+        /fatal: '\/nope\.git' does not appear to be a git repository/,
+      ],
+      [
+        '../ out of the folder',
+        keys.alice.file,
+        'git@127.0.0.1:../outside.git',
+        /fatal: '\.\.\/outside\.git' does not appear to be a git repository/,
+      ],
       ['%2e%2e is just a name', keys.alice.file, 'git@127.0.0.1:%2e%2e/outside.git', /does not appear to be a git repository/],
       ['an absolute path', keys.alice.file, `ssh://git@127.0.0.1${outside}`, /does not appear to be a git repository/],
-      ['a symlink out of the folder', keys.alice.file, 'ssh://git@127.0.0.1/escape.git', /fatal: '\/escape\.git' does not appear to be a git repository/],
-      ['a home-relative path', keys.alice.file, 'ssh://git@127.0.0.1/~alice/demo.git', /home-relative paths \(~\) are not supported/],
+      [
+        'a symlink out of the folder',
+        keys.alice.file,
+        'ssh://git@127.0.0.1/escape.git',
+        /fatal: '\/escape\.git' does not appear to be a git repository/,
+      ],
+      [
+        'a home-relative path',
+        keys.alice.file,
+        'ssh://git@127.0.0.1/~alice/demo.git',
+        /home-relative paths \(~\) are not supported/,
+      ],
     ];
     for (const [what, key, url, message] of cases) {
       const r = await push(key, url);
@@ -164,18 +236,31 @@ t.test(`git over SSH with the real OpenSSH client (${backendName})`, async (t) =
     t.equal(r.code, 1);
     t.equal(r.stderr.trim(), "Hi alice! You've successfully authenticated, but pushgate does not provide shell access.");
     r = await ssh(['-tt', 'git@127.0.0.1']);
-    t.match(r.stdout + r.stderr, /Hi alice! You've successfully authenticated/, 'a pty is refused, the greeting still comes');
+    t.equal(r.code, 1);
+    t.match(
+      r.stdout + r.stderr,
+      /Hi alice! You've successfully authenticated, but pushgate does not provide shell access\.\r\n/,
+      'with a pty too',
+    );
     r = await ssh(['git@127.0.0.1', 'ls', '-la']);
     t.equal(r.code, 1);
-    t.match(r.stderr, "pushgate only runs git commands (git-receive-pack), not 'ls -la'");
+    t.match(r.stderr, "pushgate only runs git commands (git-receive-pack, git-upload-pack), not 'ls -la'");
     r = await ssh(['git@127.0.0.1', "git-receive-pack 'nope.git'"]);
     t.equal(r.code, 128, 'exit status passed back');
-    r = await ssh(['git@127.0.0.1', "git-upload-pack 'demo.git'"]);
+    r = await ssh(['git@127.0.0.1', "git-upload-archive 'demo.git'"]);
     t.equal(r.code, 128);
-    t.match(r.stderr, 'git-upload-pack is not available on this pushgate server');
-    r = await git(['clone', 'ssh://git@127.0.0.1/demo.git', path.join(dir, 'clone')], { env: gitSshEnv(port, keys.alice.file) });
+    t.match(r.stderr, 'git-upload-archive is not available on this pushgate server');
+    // Fetch needs read access: bob may clone demo.git, carol may not even see it.
+    r = await git(['clone', '-q', 'ssh://git@127.0.0.1/demo.git', path.join(dir, 'clone-bob')], {
+      env: gitSshEnv(port, keys.bob.file),
+    });
+    t.equal(r.code, 0, `clone over SSH: ${r.stderr}`);
+    t.equal(await gitOk(['-C', path.join(dir, 'clone-bob'), 'rev-parse', 'HEAD']), (await refsOf(demo))['refs/heads/main']);
+    r = await git(['clone', 'ssh://git@127.0.0.1/demo.git', path.join(dir, 'clone-carol')], {
+      env: gitSshEnv(port, keys.carol.file),
+    });
     t.not(r.code, 0);
-    t.match(r.stderr, 'git-upload-pack is not available');
+    t.match(r.stderr, "fatal: '/demo.git' does not appear to be a git repository");
     r = await ssh(['-o', 'SetEnv=GIT_PROTOCOL=version=1', 'git@127.0.0.1', "git-receive-pack '/demo.git'"]);
     t.match(r.stdout, /^000eversion 1\n/, 'GIT_PROTOCOL reached receive-pack');
     r = await ssh(['git@127.0.0.1', "git-receive-pack '/demo.git'"]);
@@ -183,6 +268,16 @@ t.test(`git over SSH with the real OpenSSH client (${backendName})`, async (t) =
     t.equal(r.code, 0, 'a client that hangs up after the advertisement: exit 0, as git');
     r = await ssh(['git@127.0.0.1', "git-receive-pack '/demo.git'"], keys.stranger.file);
     t.equal(r.code, 255, 'unknown key: ssh fails');
+  });
+
+  await t.test('a server without upload-pack refuses fetches with a message', async (t) => {
+    const pushOnly = await startSshServer({ port: 0, dataDir, access, log: silent, services: { uploadPack: null } });
+    t.teardown(() => pushOnly.close());
+    const r = await git(['clone', 'ssh://git@127.0.0.1/demo.git', path.join(dir, 'clone-none')], {
+      env: gitSshEnv(pushOnly.port, keys.alice.file),
+    });
+    t.not(r.code, 0);
+    t.match(r.stderr, 'fatal: git-upload-pack is not available on this pushgate server');
   });
 
   await t.test('anonymous push flag and the authorized_keys file', async (t) => {
@@ -193,7 +288,10 @@ t.test(`git over SSH with the real OpenSSH client (${backendName})`, async (t) =
     t.match(entry, { username: 'listed@test', userId: null, result: 'accepted' });
     // carol may not see demo.git; anonymous push on the repository opens it to every authenticated key
     await updateRepository(db, 'demo.git', { anonymousPush: true });
-    const pushed = await work.git(['push', 'ssh://git@127.0.0.1/demo.git', 'main:refs/heads/carol'], gitSshEnv(port, keys.carol.file));
+    const pushed = await work.git(
+      ['push', 'ssh://git@127.0.0.1/demo.git', 'main:refs/heads/carol'],
+      gitSshEnv(port, keys.carol.file),
+    );
     t.equal(pushed.code, 0, pushed.stderr);
     await updateRepository(db, 'demo.git', { anonymousPush: false });
   });
@@ -211,7 +309,13 @@ t.test(`git over SSH with the real OpenSSH client (${backendName})`, async (t) =
 t.test('host key: created once with mode 0600 and kept; --ssh-host-key used as given', async (t) => {
   const { dir, cleanup } = await tempDir();
   t.teardown(cleanup);
-  const access = { authenticatePassword: async () => null, authenticatePublicKey: async () => null, check: async () => 'not-found' as const, refusal: () => '' };
+  const access = {
+    acceptsCredentials: true,
+    authenticatePassword: async () => null,
+    authenticatePublicKey: async () => null,
+    check: async () => 'not-found' as const,
+    refusal: () => '',
+  };
   const first = await startSshServer({ port: 0, dataDir: dir, access, log: silent });
   await first.close();
   const keyFile = defaultSshHostKeyPath(dir);
@@ -234,6 +338,11 @@ t.test('host key: created once with mode 0600 and kept; --ssh-host-key used as g
 
   const locked = path.join(dir, 'locked_key');
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'secret', '-f', locked]);
-  await t.rejects(startSshServer({ port: 0, dataDir: dir, hostKey: locked, access, log: silent }), { code: 'E_SSH_HOST_KEY', message: /encrypted/ });
-  await t.rejects(startSshServer({ port: 0, dataDir: dir, hostKey: path.join(dir, 'missing'), access, log: silent }), { code: 'E_SSH_HOST_KEY' });
+  await t.rejects(startSshServer({ port: 0, dataDir: dir, hostKey: locked, access, log: silent }), {
+    code: 'E_SSH_HOST_KEY',
+    message: /encrypted/,
+  });
+  await t.rejects(startSshServer({ port: 0, dataDir: dir, hostKey: path.join(dir, 'missing'), access, log: silent }), {
+    code: 'E_SSH_HOST_KEY',
+  });
 });

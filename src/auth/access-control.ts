@@ -66,7 +66,12 @@ export class AccountAccessControl implements AccessControl {
     return token ? this.tokenIdentity(token) : null;
   }
 
-  private async tokenIdentity(token: { tokenId: number; userId: number; username: string; scopes: TokenScope[] | null }): Promise<AccountIdentity> {
+  private async tokenIdentity(token: {
+    tokenId: number;
+    userId: number;
+    username: string;
+    scopes: TokenScope[] | null;
+  }): Promise<AccountIdentity> {
     return {
       userId: token.userId,
       username: token.username,

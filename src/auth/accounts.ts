@@ -37,7 +37,8 @@ export async function openAccounts(options: OpenAccountsOptions): Promise<Accoun
     log?.info({ database: db.location, kind: db.kind }, 'database opened');
     await migrate(db, { log });
     const interrupted = await reconcileAudit(db, { readRefs: options.readRefs });
-    if (interrupted.length) log?.warn({ pushes: interrupted }, 'pushes interrupted by a previous stop were marked in the audit log');
+    if (interrupted.length)
+      log?.warn({ pushes: interrupted }, 'pushes interrupted by a previous stop were marked in the audit log');
     const adopted = await adoptRepositories(db, options.dataDir);
     if (adopted.length) log?.info({ repositories: adopted }, 'adopted repositories found in the data folder');
     const access = createAccessControl({ db, dataDir: options.dataDir, authorizedKeysFile: options.authorizedKeysFile, log });

@@ -25,6 +25,7 @@ export function parseDuration(text: string): number {
 export function parsePointInTime(text: string, now = new Date()): Date {
   if (/^\d+\s*[smhdwy]$/.test(text.trim())) return new Date(now.getTime() - parseDuration(text));
   const date = new Date(text);
-  if (Number.isNaN(date.getTime())) throw new InvalidInputError(`'${text}' is neither a date nor a duration like 2h or 7d`, { time: text });
+  if (Number.isNaN(date.getTime()))
+    throw new InvalidInputError(`'${text}' is neither a date nor a duration like 2h or 7d`, { time: text });
   return date;
 }

@@ -68,7 +68,8 @@ export async function removeGroupMember(db: Queryable, groupName: string, userna
   const group = await getGroup(db, groupName);
   const user = await getUser(db, username);
   const { rowCount } = await db.query('DELETE FROM group_members WHERE group_id = $1 AND user_id = $2', [group.id, user.id]);
-  if (!rowCount) throw new NotFoundError(`${user.username} is not a member of ${group.name}`, { group: group.name, username: user.username });
+  if (!rowCount)
+    throw new NotFoundError(`${user.username} is not a member of ${group.name}`, { group: group.name, username: user.username });
   return getGroup(db, groupName);
 }
 

@@ -93,7 +93,11 @@ export async function revokeAccess(db: Queryable, subjectText: string, patternTe
     `${SELECT_GRANT} WHERE p.${column} = $1 AND p.repo_pattern = $2 AND ($3::text IS NULL OR p.level = $3)`,
     [id, pattern, level ?? null],
   );
-  if (!rows[0]) throw new NotFoundError(`${formatSubject(subject)} has no ${level ? `${level} ` : ''}grant on ${pattern}`, { subject: subjectText, pattern });
+  if (!rows[0])
+    throw new NotFoundError(`${formatSubject(subject)} has no ${level ? `${level} ` : ''}grant on ${pattern}`, {
+      subject: subjectText,
+      pattern,
+    });
   await db.query('DELETE FROM permissions WHERE id = $1', [rows[0].id]);
   return toGrant(rows[0]);
 }

@@ -8,12 +8,14 @@ import { InvalidInputError } from '../db/errors.js';
  */
 export function normalizeRepoPattern(raw: string): string {
   const pattern = raw.trim().replace(/^\/+/, '').replace(/\/+$/, '');
-  if (!pattern || pattern.length > 1024) throw new InvalidInputError(`'${raw}' is not a repository name or pattern`, { pattern: raw });
+  if (!pattern || pattern.length > 1024)
+    throw new InvalidInputError(`'${raw}' is not a repository name or pattern`, { pattern: raw });
   for (const part of pattern.split('/')) {
     if (part === '' || part === '.' || part === '..' || (part.startsWith('.') && !part.startsWith('.*'))) {
       throw new InvalidInputError(`'${raw}' is not a repository name or pattern`, { pattern: raw });
     }
-    if (!/^[A-Za-z0-9._@+*?-]+$/.test(part)) throw new InvalidInputError(`'${raw}' has characters a repository name cannot have`, { pattern: raw });
+    if (!/^[A-Za-z0-9._@+*?-]+$/.test(part))
+      throw new InvalidInputError(`'${raw}' has characters a repository name cannot have`, { pattern: raw });
   }
   return pattern;
 }

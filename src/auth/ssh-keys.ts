@@ -55,7 +55,8 @@ export async function addSshKey(db: Queryable, username: string, keyLine: string
     );
     return (await findKeyById(db, rows[0]!.id))!;
   } catch (err) {
-    if (isUniqueViolation(err)) throw new ConflictError(`the key ${key.fingerprint} is already registered`, { fingerprint: key.fingerprint });
+    if (isUniqueViolation(err))
+      throw new ConflictError(`the key ${key.fingerprint} is already registered`, { fingerprint: key.fingerprint });
     throw err;
   }
 }
@@ -93,7 +94,10 @@ export async function removeSshKey(db: Queryable, keyRef: string, username?: str
  * The user owning exactly this key blob (as the SSH client offered it), or
  * null. The blob is compared in full, not only its fingerprint.
  */
-export async function findKeyOwner(db: Queryable, keyBlob: Buffer): Promise<{ userId: number; username: string; keyId: number; fingerprint: string } | null> {
+export async function findKeyOwner(
+  db: Queryable,
+  keyBlob: Buffer,
+): Promise<{ userId: number; username: string; keyId: number; fingerprint: string } | null> {
   const fingerprint = sshFingerprint(keyBlob);
   const { rows } = await db.query<{ id: number; user_id: number; username: string; key_blob: Buffer }>(
     'SELECT k.id, k.user_id, u.username, k.key_blob FROM ssh_keys k JOIN users u ON u.id = k.user_id WHERE k.fingerprint = $1',

@@ -3,7 +3,13 @@ import ssh2 from 'ssh2';
 import { InvalidInputError } from '../db/errors.js';
 
 /** Key types users may register: what both OpenSSH and ssh2 (the SSH server) handle. */
-export const SUPPORTED_KEY_TYPES = ['ssh-ed25519', 'ssh-rsa', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521'] as const;
+export const SUPPORTED_KEY_TYPES = [
+  'ssh-ed25519',
+  'ssh-rsa',
+  'ecdsa-sha2-nistp256',
+  'ecdsa-sha2-nistp384',
+  'ecdsa-sha2-nistp521',
+] as const;
 export type SshKeyType = (typeof SUPPORTED_KEY_TYPES)[number];
 
 const MIN_RSA_BITS = 2048;
@@ -34,9 +40,13 @@ export function parsePublicKeyLine(line: string): SshPublicKey {
   if (trimmed.includes('PRIVATE KEY')) throw new InvalidInputError('this is a private key; give the public key (the .pub file)');
   const tokens = splitKeyLine(trimmed);
   const typeIndex = tokens.findIndex((t) => /^(ssh-|ecdsa-|sk-)/.test(t));
-  if (typeIndex < 0 || typeIndex + 1 >= tokens.length) throw new InvalidInputError('not an OpenSSH public key line (expected "<type> <base64> [comment]")');
+  if (typeIndex < 0 || typeIndex + 1 >= tokens.length)
+    throw new InvalidInputError('not an OpenSSH public key line (expected "<type> <base64> [comment]")');
   const type = tokens[typeIndex]!;
-  if (type.startsWith('sk-')) throw new InvalidInputError(`security-key (FIDO) keys (${type}) are not supported by the SSH server; use an ed25519, RSA or ECDSA key`);
+  if (type.startsWith('sk-'))
+    throw new InvalidInputError(
+      `security-key (FIDO) keys (${type}) are not supported by the SSH server; use an ed25519, RSA or ECDSA key`,
+    );
   if (type === 'ssh-dss') throw new InvalidInputError('DSA keys are not supported (OpenSSH disabled them); use an ed25519 key');
   if (type.includes('-cert-')) throw new InvalidInputError('OpenSSH certificates are not supported; give the plain public key');
   if (!(SUPPORTED_KEY_TYPES as readonly string[]).includes(type)) throw new InvalidInputError(`unsupported key type ${type}`);
@@ -51,11 +61,13 @@ export function parsePublicKeyLine(line: string): SshPublicKey {
 export function describeKeyBlob(algorithm: SshKeyType, blob: Buffer, comment = ''): SshPublicKey {
   const reader = new BlobReader(blob);
   const innerType = reader.string().toString('latin1');
-  if (innerType !== algorithm) throw new InvalidInputError(`the key data says ${innerType || 'nothing'}, the line says ${algorithm}`);
+  if (innerType !== algorithm)
+    throw new InvalidInputError(`the key data says ${innerType || 'nothing'}, the line says ${algorithm}`);
   const parsed = ssh2.utils.parseKey(blob);
   if (parsed instanceof Error || Array.isArray(parsed)) throw new InvalidInputError(`malformed ${algorithm} key`);
   const bits = keyBits(algorithm, reader);
-  if (algorithm === 'ssh-rsa' && bits < MIN_RSA_BITS) throw new InvalidInputError(`RSA keys need at least ${MIN_RSA_BITS} bits (this one has ${bits})`);
+  if (algorithm === 'ssh-rsa' && bits < MIN_RSA_BITS)
+    throw new InvalidInputError(`RSA keys need at least ${MIN_RSA_BITS} bits (this one has ${bits})`);
   return { algorithm, blob, fingerprint: sshFingerprint(blob), bits, comment };
 }
 

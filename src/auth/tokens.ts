@@ -63,9 +63,17 @@ export function hashTokenSecret(secret: string): string {
 }
 
 export function parseScopes(values: readonly string[]): TokenScope[] {
-  const scopes = [...new Set(values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean))];
+  const scopes = [
+    ...new Set(
+      values
+        .flatMap((v) => v.split(','))
+        .map((v) => v.trim())
+        .filter(Boolean),
+    ),
+  ];
   for (const scope of scopes) {
-    if (!(TOKEN_SCOPES as readonly string[]).includes(scope)) throw new InvalidInputError(`unknown token scope '${scope}' (use ${TOKEN_SCOPES.join(', ')})`, { scope });
+    if (!(TOKEN_SCOPES as readonly string[]).includes(scope))
+      throw new InvalidInputError(`unknown token scope '${scope}' (use ${TOKEN_SCOPES.join(', ')})`, { scope });
   }
   return scopes as TokenScope[];
 }
@@ -87,7 +95,8 @@ export async function createToken(db: Queryable, input: CreateTokenInput): Promi
   const secret = TOKEN_MARK + randomBytes(30).toString('base64url');
   const prefix = secret.slice(0, PREFIX_LENGTH);
   const name = input.name ?? `token-${prefix.slice(TOKEN_MARK.length)}`;
-  if (!/^[\w.@:-]{1,100}$/.test(name)) throw new InvalidInputError(`'${name}' is not a valid token name (letters, digits, . _ - @ :)`, { name });
+  if (!/^[\w.@:-]{1,100}$/.test(name))
+    throw new InvalidInputError(`'${name}' is not a valid token name (letters, digits, . _ - @ :)`, { name });
   const scopes = input.scopes?.length ? input.scopes : null;
   try {
     const { rows } = await db.query<{ id: number }>(
@@ -147,7 +156,13 @@ export interface VerifiedToken {
 export async function verifyToken(db: Queryable, secret: string, username?: string): Promise<VerifiedToken | null> {
   if (!secret.startsWith(TOKEN_MARK) || secret.length < PREFIX_LENGTH + 8 || secret.length > 200) return null;
   const hash = Buffer.from(hashTokenSecret(secret), 'hex');
-  const { rows } = await db.query<{ id: number; user_id: number; username: string; token_hash: string; scopes: TokenScope[] | null }>(
+  const { rows } = await db.query<{
+    id: number;
+    user_id: number;
+    username: string;
+    token_hash: string;
+    scopes: TokenScope[] | null;
+  }>(
     `SELECT t.id, t.user_id, u.username, t.token_hash, t.scopes
      FROM tokens t JOIN users u ON u.id = t.user_id
      WHERE t.prefix = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > now())`,

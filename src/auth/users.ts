@@ -28,9 +28,15 @@ export function isValidUsername(name: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name);
 }
 
-export async function addUser(db: Queryable, input: { username: string; displayName?: string | null; admin?: boolean }): Promise<User> {
+export async function addUser(
+  db: Queryable,
+  input: { username: string; displayName?: string | null; admin?: boolean },
+): Promise<User> {
   if (!isValidUsername(input.username)) {
-    throw new InvalidInputError(`'${input.username}' is not a valid username (letters, digits, '.', '_', '-'; starting with a letter or digit)`, { username: input.username });
+    throw new InvalidInputError(
+      `'${input.username}' is not a valid username (letters, digits, '.', '_', '-'; starting with a letter or digit)`,
+      { username: input.username },
+    );
   }
   try {
     const { rows } = await db.query<UserRow>(
@@ -40,7 +46,8 @@ export async function addUser(db: Queryable, input: { username: string; displayN
     );
     return toUser(rows[0]!);
   } catch (err) {
-    if (isUniqueViolation(err)) throw new ConflictError(`a user named ${input.username} already exists`, { username: input.username });
+    if (isUniqueViolation(err))
+      throw new ConflictError(`a user named ${input.username} already exists`, { username: input.username });
     throw err;
   }
 }
@@ -66,7 +73,11 @@ export async function listUsers(db: Queryable): Promise<User[]> {
   return rows.map(toUser);
 }
 
-export async function updateUser(db: Queryable, username: string, changes: { displayName?: string | null; admin?: boolean }): Promise<User> {
+export async function updateUser(
+  db: Queryable,
+  username: string,
+  changes: { displayName?: string | null; admin?: boolean },
+): Promise<User> {
   const user = await getUser(db, username);
   const { rows } = await db.query<UserRow>(
     `UPDATE users SET

@@ -23,7 +23,15 @@ export class PgAuditSink implements AuditSink {
     const { rows } = await this.db.query<{ id: string }>(
       `INSERT INTO push_audit (state, repo, user_id, username, transport, remote_address, server_host, started_at)
        VALUES ('intent', $1, $2, $3, $4, $5, $6, $7) RETURNING id::text`,
-      [intent.repo, intent.identity?.userId ?? null, intent.identity?.username ?? null, intent.transport, intent.remoteAddress ?? null, this.host, intent.startedAt],
+      [
+        intent.repo,
+        intent.identity?.userId ?? null,
+        intent.identity?.username ?? null,
+        intent.transport,
+        intent.remoteAddress ?? null,
+        this.host,
+        intent.startedAt,
+      ],
     );
     return rows[0]!.id;
   }
@@ -198,7 +206,14 @@ export async function queryAuditLog(db: Queryable, query: AuditQuery = {}): Prom
        AND ($5::bigint IS NULL OR id < $5)
      ORDER BY started_at DESC, id DESC
      LIMIT $6`,
-    [query.repo ? repoNameVariants(query.repo) : null, query.username ?? null, query.since ?? null, query.until ?? null, query.beforeId ?? null, limit],
+    [
+      query.repo ? repoNameVariants(query.repo) : null,
+      query.username ?? null,
+      query.since ?? null,
+      query.until ?? null,
+      query.beforeId ?? null,
+      limit,
+    ],
   );
   return rows.map((row) => ({
     id: row.id,

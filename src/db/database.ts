@@ -27,7 +27,12 @@ export interface Database extends Queryable {
  * One Database over a pg.Pool, whichever backend is behind it: the app only
  * ever speaks the `pg` API, so both paths return the same types.
  */
-export function databaseOverPool(pool: pg.Pool, kind: Database['kind'], location: string, onClose: () => Promise<void>): Database {
+export function databaseOverPool(
+  pool: pg.Pool,
+  kind: Database['kind'],
+  location: string,
+  onClose: () => Promise<void>,
+): Database {
   // The client the current async context holds (withClient / withTransaction). `active` turns false
   // when it is released, so work that outlives it (a timer started inside) falls back to the pool.
   const current = new AsyncLocalStorage<Held>();

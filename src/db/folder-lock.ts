@@ -94,9 +94,15 @@ function processIsAlive(pid: number): boolean {
 
 function lockedError(lockPath: string, what: string, owner: LockOwner | null): DatabaseLockedError {
   if (!owner) {
-    return new DatabaseLockedError(`${what} is locked by ${lockPath}, whose holder is unknown; delete that file if no pushgate process uses it`, { lockPath });
+    return new DatabaseLockedError(
+      `${what} is locked by ${lockPath}, whose holder is unknown; delete that file if no pushgate process uses it`,
+      { lockPath },
+    );
   }
-  const who = owner.pid === process.pid && owner.host === os.hostname() ? `this process (pid ${owner.pid})` : `another process (pid ${owner.pid} on ${owner.host}, since ${owner.since})`;
+  const who =
+    owner.pid === process.pid && owner.host === os.hostname()
+      ? `this process (pid ${owner.pid})`
+      : `another process (pid ${owner.pid} on ${owner.host}, since ${owner.since})`;
   return new DatabaseLockedError(
     `${what} is in use by ${who}. The embedded database allows one process at a time: stop that process, ` +
       `use the admin API of the running server, or set DATABASE_URL to a PostgreSQL server. ` +

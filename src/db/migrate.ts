@@ -35,6 +35,8 @@ export async function migrate(db: Database, options: { log?: Logger; dir?: strin
       return names;
     });
   } catch (err) {
-    throw new DatabaseError('E_DB_MIGRATE', `database migration failed on ${db.location}: ${(err as Error).message}`, { location: db.location });
+    throw new DatabaseError('E_DB_MIGRATE', `database migration failed on ${db.location}: ${(err as Error).message}`, {
+      location: db.location,
+    });
   }
 }

@@ -37,7 +37,9 @@ async function openServerDatabase(databaseUrl: string, options: OpenDatabaseOpti
     await pool.query('SELECT 1');
   } catch (err) {
     await pool.end().catch(() => undefined);
-    throw new DatabaseError('E_DB_CONNECT', `cannot connect to the database at ${location}: ${(err as Error).message}`, { location });
+    throw new DatabaseError('E_DB_CONNECT', `cannot connect to the database at ${location}: ${(err as Error).message}`, {
+      location,
+    });
   }
   return databaseOverPool(pool, 'postgres', location, async () => undefined);
 }
@@ -65,14 +67,20 @@ async function openEmbeddedDatabase(options: OpenDatabaseOptions): Promise<Datab
     });
   } catch (err) {
     await lock.release();
-    throw new DatabaseError('E_DB_OPEN', `cannot open the embedded database in ${dir}: ${(err as Error).message}`, { location: dir });
+    throw new DatabaseError('E_DB_OPEN', `cannot open the embedded database in ${dir}: ${(err as Error).message}`, {
+      location: dir,
+    });
   }
 }
 
 async function requireFolder(dataDir: string): Promise<void> {
   const info = await stat(dataDir).catch(() => null);
   if (!info?.isDirectory()) {
-    throw new DatabaseError('E_DATA_DIR_MISSING', `data folder ${dataDir} does not exist; pass --data <dir> or set DATABASE_URL`, { dataDir });
+    throw new DatabaseError(
+      'E_DATA_DIR_MISSING',
+      `data folder ${dataDir} does not exist; pass --data <dir> or set DATABASE_URL`,
+      { dataDir },
+    );
   }
 }
 

@@ -56,7 +56,8 @@ function toRecord(row: RepositoryRow): RepositoryRecord {
  * making the bare repository on disk). Throws ConflictError if the name is taken.
  */
 export async function registerRepository(db: Queryable, input: RegisterRepositoryInput): Promise<RepositoryRecord> {
-  if (!isRepoName(input.name)) throw new InvalidInputError(`'${input.name}' is not a valid repository name`, { name: input.name });
+  if (!isRepoName(input.name))
+    throw new InvalidInputError(`'${input.name}' is not a valid repository name`, { name: input.name });
   const ownerId = input.owner ? await userIdOf(db, input.owner) : null;
   try {
     const { rows } = await db.query<{ id: number }>(
@@ -73,10 +74,10 @@ export async function registerRepository(db: Queryable, input: RegisterRepositor
 
 /** Registers a repository unless one of that name exists; returns whether it was added. */
 export async function registerRepositoryIfMissing(db: Queryable, name: string, path = name): Promise<boolean> {
-  const { rowCount } = await db.query(
-    `INSERT INTO repositories (name, path) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
-    [name, path],
-  );
+  const { rowCount } = await db.query(`INSERT INTO repositories (name, path) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [
+    name,
+    path,
+  ]);
   return (rowCount ?? 0) > 0;
 }
 

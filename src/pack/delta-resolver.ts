@@ -7,6 +7,7 @@ import { inflateEntry } from './inflate.js';
 import type { ObjectTable } from './object-table.js';
 import { PACK_ERROR, badObject, objectTooLarge } from './pack-errors.js';
 import type { ProgressReporter } from './progress.js';
+import type { ObjectVisitor } from './object-visitor.js';
 
 /** Bytes of resolved bases kept along one delta chain before older ones are dropped and rebuilt on demand. */
 const DEFAULT_BASE_BUDGET = 96 * 1024 * 1024;
@@ -17,6 +18,7 @@ export interface ResolverOptions {
   algo: HashAlgorithm;
   progress: ProgressReporter;
   maxObjectSize?: number;
+  onObject?: ObjectVisitor;
   baseBudget?: number;
 }
 
@@ -153,6 +155,7 @@ export class DeltaResolver {
     const oid = createObjectHasher(this.options.algo).update(objectHeader(type, data.length)).update(data).digest();
     this.table.objectTypes[entry] = typeCode;
     this.table.setOid(entry, oid);
+    this.options.onObject?.(oid, type, data);
     this.resolvedDeltas++;
     this.options.progress.tick(this.resolvedDeltas);
   }

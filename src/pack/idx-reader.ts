@@ -1,14 +1,7 @@
 import { PackError } from '../errors.js';
 import { createObjectHasher, hashLength, type HashAlgorithm } from '../objects/oid.js';
 import { PACK_ERROR } from './pack-errors.js';
-import {
-  FANOUT_ENTRIES,
-  FANOUT_LENGTH,
-  IDX_HEADER_LENGTH,
-  IDX_MAGIC,
-  IDX_VERSION,
-  LARGE_OFFSET_FLAG,
-} from './idx-format.js';
+import { FANOUT_ENTRIES, FANOUT_LENGTH, IDX_HEADER_LENGTH, IDX_MAGIC, IDX_VERSION, LARGE_OFFSET_FLAG } from './idx-format.js';
 
 function corrupt(detail: string): PackError {
   return new PackError(PACK_ERROR.idx, `corrupt pack index: ${detail}`);

@@ -68,6 +68,9 @@ export function buildIdx(entries: IdxEntries, packHash: Buffer, algo: HashAlgori
     out.writeUInt32BE(cumulative, IDX_HEADER_LENGTH + b * 4);
   }
   packHash.copy(out, trailerAt, 0, hl);
-  createObjectHasher(algo).update(out.subarray(0, trailerAt + hl)).digest().copy(out, trailerAt + hl);
+  createObjectHasher(algo)
+    .update(out.subarray(0, trailerAt + hl))
+    .digest()
+    .copy(out, trailerAt + hl);
   return out;
 }

@@ -11,6 +11,7 @@ import { PackInput } from './pack-input.js';
 import { ingestPack } from './pack-ingest.js';
 import { PACK_ERROR } from './pack-errors.js';
 import { ProgressReporter, type ProgressCallback } from './progress.js';
+import type { ObjectVisitor } from './object-visitor.js';
 import { appendThinBases, rewriteHeaderAndTrailer, writeFully } from './thin-pack.js';
 
 export interface IndexPackOptions {
@@ -24,6 +25,8 @@ export interface IndexPackOptions {
   maxInputSize?: number;
   maxObjectSize?: number;
   onProgress?: ProgressCallback;
+  /** Sees every received object once (see object-visitor.ts). */
+  onObject?: ObjectVisitor;
   /** Bytes of delta bases held while resolving before older ones are dropped and recomputed (default 96 MiB). */
   deltaBaseBudget?: number;
 }
@@ -57,7 +60,12 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
   const packFile = file;
   const input = new PackInput(options.input, (chunk, at) => writeFully(packFile, chunk, at), options.maxInputSize);
   try {
-    const ingested = await ingestPack(input, { algo, maxObjectSize: options.maxObjectSize, progress });
+    const ingested = await ingestPack(input, {
+      algo,
+      maxObjectSize: options.maxObjectSize,
+      progress,
+      onObject: options.onObject,
+    });
     const { table, refChildren, header } = ingested;
     const window = new FileWindow(file.fd);
     const resolver = new DeltaResolver(table, refChildren, window, ingested.endOfObjects, {
@@ -65,6 +73,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
       progress,
       maxObjectSize: options.maxObjectSize,
       baseBudget: options.deltaBaseBudget,
+      onObject: options.onObject,
     });
     await resolver.resolveInPack();
     let thinBasesAdded = 0;
@@ -86,9 +95,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
       });
     }
     const packHash =
-      thinBasesAdded > 0
-        ? await rewriteHeaderAndTrailer(file, table.count, resolver.endOfObjects, algo)
-        : ingested.packHash;
+      thinBasesAdded > 0 ? await rewriteHeaderAndTrailer(file, table.count, resolver.endOfObjects, algo) : ingested.packHash;
     await file.sync();
     await file.close();
     file = undefined;

@@ -35,9 +35,9 @@ export function packTooLarge(limit: number): LimitError {
 }
 
 export function objectTooLarge(offset: number, size: number, limit: number): LimitError {
-  return new LimitError(
-    PACK_ERROR.objectTooLarge,
-    `object at offset ${offset} is too large (${size} bytes, limit ${limit})`,
-    { offset, size, limit },
-  );
+  return new LimitError(PACK_ERROR.objectTooLarge, `object at offset ${offset} is too large (${size} bytes, limit ${limit})`, {
+    offset,
+    size,
+    limit,
+  });
 }

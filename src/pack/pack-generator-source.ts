@@ -54,9 +54,11 @@ export class GeneratorPack {
   private readonly cache: BaseCache;
   private sortedOffsets: Float64Array | undefined;
   private sortedPositions: Uint32Array | undefined;
-  /** The fan-out table, and the first four bytes of every id as a number: binary search without Buffer calls. */
+  /** The fan-out table, and every id as 32-bit words: binary search in plain numbers, no Buffer calls. */
   private readonly fanout: Uint32Array;
-  private heads: Uint32Array | undefined;
+  private words: Uint32Array | undefined;
+  /** Where the last entryEnd() lookup landed: reads in pack order then cost one comparison. */
+  private lastK = -1;
   private closed = false;
 
   private constructor(
@@ -71,7 +73,7 @@ export class GeneratorPack {
     this.algo = index.algo;
     this.index = index;
     this.hl = hashLength(index.algo);
-    this.window = new FileWindow(fd, Number(process.env.PGW ?? 1 << 20));
+    this.window = new FileWindow(fd);
     this.endOfObjects = size - this.hl;
     this.cache = new BaseCache(cacheBytes);
     this.fanout = Uint32Array.from({ length: 256 }, (_, b) => idx.readUInt32BE(IDX_HEADER_LENGTH + b * 4));
@@ -111,33 +113,34 @@ export class GeneratorPack {
    * entry of every tree a clone walks.
    */
   findRaw(key: Buffer, at = 0): number {
-    const heads = this.heads ?? this.loadHeads();
+    const words = this.words ?? this.loadWords();
+    const per = this.hl >>> 2;
     const first = key[at]!;
     let lo = first === 0 ? 0 : this.fanout[first - 1]!;
     let hi = this.fanout[first]!;
-    const head = ((key[at]! << 24) | (key[at + 1]! << 16) | (key[at + 2]! << 8) | key[at + 3]!) >>> 0;
-    const hl = this.hl;
+    const head = key.readUInt32BE(at);
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const word = heads[mid]!;
-      if (word === head) {
-        const pos = IDX_HEADER_LENGTH + FANOUT_LENGTH + mid * hl;
-        const cmp = this.idx.compare(key, at + 4, at + hl, pos + 4, pos + hl);
-        if (cmp === 0) return mid;
-        if (cmp < 0) lo = mid + 1;
-        else hi = mid;
-      } else if (word < head) lo = mid + 1;
+      let base = mid * per;
+      let word = words[base]!;
+      let want = head;
+      for (let w = 1; word === want && w < per; w++) {
+        word = words[++base]!;
+        want = key.readUInt32BE(at + 4 * w);
+      }
+      if (word === want) return mid;
+      if (word < want) lo = mid + 1;
       else hi = mid;
     }
     return -1;
   }
 
-  private loadHeads(): Uint32Array {
-    const n = this.index.objectCount;
-    const heads = new Uint32Array(n);
+  private loadWords(): Uint32Array {
+    const count = (this.index.objectCount * this.hl) >>> 2;
+    const words = new Uint32Array(count);
     const base = IDX_HEADER_LENGTH + FANOUT_LENGTH;
-    for (let i = 0; i < n; i++) heads[i] = this.idx.readUInt32BE(base + i * this.hl);
-    return (this.heads = heads);
+    for (let i = 0; i < count; i++) words[i] = this.idx.readUInt32BE(base + i * 4);
+    return (this.words = words);
   }
 
   /** Index position of a hex id, or -1. */
@@ -253,8 +256,10 @@ export class GeneratorPack {
 
   private entryEnd(offset: number): number {
     const sorted = this.offsetsInOrder();
-    const k = upperBound(sorted, offset);
-    return k < sorted.length ? sorted[k]! : this.endOfObjects;
+    let k = this.lastK + 1;
+    if (sorted[k] !== offset) k = upperBound(sorted, offset) - 1;
+    this.lastK = k;
+    return k + 1 < sorted.length ? sorted[k + 1]! : this.endOfObjects;
   }
 
   private offsetsInOrder(): Float64Array {

@@ -2,7 +2,6 @@ import zlib from 'node:zlib';
 import { PackError } from '../errors.js';
 import { PACK_TYPE, type ObjectType } from '../objects/object-type.js';
 import { createObjectHasher, type HashAlgorithm } from '../objects/oid.js';
-import { encodeEntryHeader, encodeOfsDistance } from './entry-header.js';
 import { PACK_ERROR } from './pack-errors.js';
 import type { GeneratorPack, StoredEntryInfo } from './pack-generator-source.js';
 import { encodePackHeader } from './pack-header.js';
@@ -70,7 +69,7 @@ export async function* generatePack(entries: Iterable<GeneratorEntry>, options: 
     } else {
       if (item.kind === 'copy') options.onBadCrc?.(item);
       const object = await item.load();
-      out.push(encodeEntryHeader(PACK_TYPE[object.type], object.data.length));
+      out.header(PACK_TYPE[object.type], object.data.length);
       out.push(zlib.deflateSync(object.data, { level }));
     }
     written.set(item.key, start);
@@ -87,15 +86,14 @@ export async function* generatePack(entries: Iterable<GeneratorEntry>, options: 
 function writeCopied(out: ChunkedOutput, item: CopiedEntry, start: number, written: Map<EntryKey, number>, ofsDelta: boolean): void {
   const { entry, pack } = item;
   if (entry.typeCode < PACK_TYPE.ofsDelta) {
-    out.push(encodeEntryHeader(entry.typeCode, entry.size));
+    out.header(entry.typeCode, entry.size);
   } else {
     const baseAt = item.baseKey === undefined ? undefined : written.get(item.baseKey);
     if (ofsDelta && baseAt !== undefined) {
-      out.push(encodeEntryHeader(PACK_TYPE.ofsDelta, entry.size));
-      out.push(encodeOfsDistance(start - baseAt));
+      out.header(PACK_TYPE.ofsDelta, entry.size, start - baseAt);
     } else {
       // A base later in this pack, or one the client has (thin pack): named by id.
-      out.push(encodeEntryHeader(PACK_TYPE.refDelta, entry.size));
+      out.header(PACK_TYPE.refDelta, entry.size);
       out.push(Buffer.from(pack.baseOid(entry), 'hex'));
     }
   }
@@ -123,6 +121,36 @@ class ChunkedOutput {
     private readonly chunkSize: number,
   ) {
     this.chunk = Buffer.allocUnsafe(chunkSize);
+  }
+
+  private readonly scratch = Buffer.alloc(32);
+
+  /** An entry header (gitformat-pack), and an OFS_DELTA's distance back to its base. */
+  header(typeCode: number, size: number, ofsDistance?: number): void {
+    const b = this.scratch;
+    let n = 0;
+    let byte = (typeCode << 4) | (size % 16);
+    let rest = Math.floor(size / 16);
+    while (rest > 0) {
+      b[n++] = byte | 0x80;
+      byte = rest % 128;
+      rest = Math.floor(rest / 128);
+    }
+    b[n++] = byte;
+    if (ofsDistance !== undefined) {
+      // Big-endian 7-bit groups, each continuation adding one (so written back to front).
+      const start = n;
+      let d = ofsDistance;
+      b[n++] = d % 128;
+      d = Math.floor(d / 128);
+      while (d > 0) {
+        d -= 1;
+        b[n++] = 0x80 | d % 128;
+        d = Math.floor(d / 128);
+      }
+      b.subarray(start, n).reverse();
+    }
+    this.push(b.subarray(0, n));
   }
 
   get hasReady(): boolean {

@@ -11,6 +11,7 @@ import type { PackInput } from './pack-input.js';
 import { PACK_ERROR, badObject, objectTooLarge, truncatedPack } from './pack-errors.js';
 import { PACK_HEADER_LENGTH, parsePackHeader, type PackHeader } from './pack-header.js';
 import type { ProgressReporter } from './progress.js';
+import type { ObjectVisitor } from './object-visitor.js';
 
 /** The longest entry header: size varint, then a REF base id (32 bytes) or an OFS varint. */
 const MAX_ENTRY_HEADER = 8 + 32;
@@ -21,6 +22,7 @@ export interface IngestOptions {
   algo: HashAlgorithm;
   maxObjectSize?: number;
   progress: ProgressReporter;
+  onObject?: ObjectVisitor;
 }
 
 export interface IngestResult {
@@ -74,6 +76,7 @@ export async function ingestPack(input: PackInput, options: IngestOptions): Prom
       const type = objectTypeFromCode(typeCode)!;
       const oid = createObjectHasher(algo).update(objectHeader(type, size)).update(inflated.data).digest();
       table.setOid(i, oid);
+      options.onObject?.(oid, type, inflated.data);
     }
     input.consume(raw.length);
   };
@@ -128,7 +131,12 @@ interface LocatedEntry {
 }
 
 /** Parses the entry header at input.pos and inflates its data, fetching input as needed; consumes nothing. */
-async function locateEntry(input: PackInput, offset: number, hl: number, maxObjectSize: number | undefined): Promise<LocatedEntry> {
+async function locateEntry(
+  input: PackInput,
+  offset: number,
+  hl: number,
+  maxObjectSize: number | undefined,
+): Promise<LocatedEntry> {
   await input.fill(MAX_ENTRY_HEADER);
   const parsed = parseEntryPrefix(input.buf, input.pos, hl, offset);
   if (!parsed) throw truncatedPack(offset);

@@ -83,9 +83,10 @@ export class PackInput {
     for (;;) {
       const chunk = await this.pull();
       if (!chunk) return;
-      this.bufStart += this.buf.length;
+      // Everything received so far is consumed.
       this.buf = EMPTY;
       this.pos = 0;
+      this.bufStart = this.received;
       yield chunk;
     }
   }

@@ -60,7 +60,14 @@ export class PackReader {
   /** Index position of the entry at each sorted offset. */
   private sortedPositions: Uint32Array | undefined;
 
-  private constructor(packPath: string, algo: HashAlgorithm, file: FileHandle, index: PackIndex, size: number, options: PackReaderOptions) {
+  private constructor(
+    packPath: string,
+    algo: HashAlgorithm,
+    file: FileHandle,
+    index: PackIndex,
+    size: number,
+    options: PackReaderOptions,
+  ) {
     this.packPath = packPath;
     this.algo = algo;
     this.file = file;
@@ -81,7 +88,10 @@ export class PackReader {
       if (size < PACK_HEADER_LENGTH + hl) throw new PackError(PACK_ERROR.truncated, `pack file ${packPath} is too short`);
       const header = parsePackHeader(await readAt(file, 0, PACK_HEADER_LENGTH));
       if (header.objectCount !== index.objectCount) {
-        throw new PackError(PACK_ERROR.packMismatch, `pack ${packPath} has ${header.objectCount} objects, its index ${index.objectCount}`);
+        throw new PackError(
+          PACK_ERROR.packMismatch,
+          `pack ${packPath} has ${header.objectCount} objects, its index ${index.objectCount}`,
+        );
       }
       const trailer = await readAt(file, size - hl, hl);
       if (!trailer.equals(index.packHash)) {
@@ -152,7 +162,8 @@ export class PackReader {
       try {
         data = applyDelta(data, delta);
       } catch (error) {
-        if (error instanceof PackError) throw badObject(PACK_ERROR.delta, deltaOffset, `failed to apply delta (${error.message})`);
+        if (error instanceof PackError)
+          throw badObject(PACK_ERROR.delta, deltaOffset, `failed to apply delta (${error.message})`);
         throw error;
       }
       if (k > 0) this.cache.set(deltaOffset, { typeCode: base.typeCode, data });
@@ -225,7 +236,10 @@ export class PackReader {
       baseOid = buf.toString('hex', prefix.baseOidAt, prefix.baseOidAt + this.hl);
       baseOffset = this.offsetOf(baseOid);
       if (baseOffset < 0) {
-        throw new PackError(PACK_ERROR.unresolvedDelta, `delta base ${baseOid} of the object at offset ${offset} is not in pack ${this.packPath}`);
+        throw new PackError(
+          PACK_ERROR.unresolvedDelta,
+          `delta base ${baseOid} of the object at offset ${offset} is not in pack ${this.packPath}`,
+        );
       }
     }
     return { ...prefix, baseOffset, baseOid };

@@ -64,7 +64,7 @@ export async function rewriteHeaderAndTrailer(
   await writeFully(file, count, 8);
   const hasher = createObjectHasher(algo);
   const block = Buffer.allocUnsafe(1 << 20);
-  for (let at = 0; at < endOfObjects; ) {
+  for (let at = 0; at < endOfObjects;) {
     const { bytesRead } = await file.read(block, 0, Math.min(block.length, endOfObjects - at), at);
     if (bytesRead === 0) throw new PackError(PACK_ERROR.truncated, 'pack file shrank while rewriting its trailer');
     hasher.update(block.subarray(0, bytesRead));
@@ -77,7 +77,7 @@ export async function rewriteHeaderAndTrailer(
 }
 
 export async function writeFully(file: FileHandle, bytes: Buffer, position: number): Promise<void> {
-  for (let done = 0; done < bytes.length; ) {
+  for (let done = 0; done < bytes.length;) {
     const { bytesWritten } = await file.write(bytes, done, bytes.length - done, position + done);
     done += bytesWritten;
   }

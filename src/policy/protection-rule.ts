@@ -71,6 +71,14 @@ export function checksOf(rule: ProtectionRule): CheckName[] {
   });
 }
 
+/** The same rule with its keys in canonical order (pattern, description, checks in CHECK_NAMES order). */
+export function orderedRule(rule: ProtectionRule): ProtectionRule {
+  const ordered: Record<string, unknown> = { pattern: rule.pattern };
+  if (rule.description !== undefined) ordered.description = rule.description;
+  for (const name of CHECK_NAMES) if (rule[name] !== undefined) ordered[name] = rule[name];
+  return ordered as unknown as ProtectionRule;
+}
+
 /** Who is pushing, as the rules see it (the receive service's Identity fits). */
 export interface PolicyIdentity {
   username?: string;

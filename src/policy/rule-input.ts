@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../db/errors.js';
 import { isValidPathPattern } from './path-pattern.js';
-import { CHECK_NAMES, checksOf, type Exemption, type ProtectionRule } from './protection-rule.js';
+import { CHECK_NAMES, checksOf, orderedRule, type Exemption, type ProtectionRule } from './protection-rule.js';
 import { isValidRefPattern } from './ref-pattern.js';
 import { isValidSubject } from './subjects.js';
 
@@ -46,7 +46,7 @@ export function normalizeRule(input: unknown, where = 'rule'): ProtectionRule {
     rule.maxBlobSize = parseSize(input.maxBlobSize, `${where} maxBlobSize`);
   }
   if (checksOf(rule).length === 0) throw invalid(where, `for ${pattern} switches on no check, so it would do nothing`);
-  return rule;
+  return orderedRule(rule);
 }
 
 /** `true` (block for everyone), `{ allow: [...] }`, a list (the allow list), or false/absent (off). */

@@ -3,23 +3,34 @@ import type { ResponseWriter } from '../protocol/response-writer.js';
 import { checkConnectivity } from '../repo/graph.js';
 import type { Quarantine } from '../repo/types.js';
 import type { ReceiveCommand } from './command.js';
+import type { PushedObjects } from './pushed-objects.js';
 
 /**
  * Every new tip must be complete: all it reaches is in the quarantine or the
- * repository (git's rev-list --objects … --not --all). Only the objects the
- * push brought are walked; one that was already in the repository only has to
- * exist, since the repository was complete before the push, so the cost grows
- * with the push, not with the history.
+ * repository (git's rev-list --objects … --not --all). The repository was
+ * complete before the push, so an object already in it only has to exist:
+ * the cost grows with the push, not with the history. Usually what the
+ * indexer saw settles it (every pointer of the pack satisfied); only when it
+ * does not are the tips walked one by one to say which are incomplete.
  */
 export async function checkPushConnectivity(
   commands: ReceiveCommand[],
   objects: ObjectReader,
   quarantine: Quarantine | undefined,
+  pushed: PushedObjects | undefined,
   clientIsShallow: boolean,
   writer: ResponseWriter,
 ): Promise<void> {
   const tips = commands.filter((c) => c.pending && c.type !== 'delete');
   if (tips.length === 0) return;
+  if (
+    pushed &&
+    (await pushed.isSelfConsistent(
+      objects,
+      tips.map((c) => c.newOid),
+    ))
+  )
+    return;
   const incomplete = new Set(
     await checkConnectivity(
       objects,

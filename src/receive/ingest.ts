@@ -4,9 +4,12 @@ import type { ByteReader } from '../protocol/byte-reader.js';
 import type { ResponseWriter } from '../protocol/response-writer.js';
 import type { Quarantine } from '../repo/types.js';
 import type { ReceiveSettings } from './settings.js';
+import { PushedObjects } from './pushed-objects.js';
+import { fsckOverridesFromEntries } from '../objects/fsck-messages.js';
 
 export type IngestResult =
-  { ok: true; objects: number; bytes: number; packPath: string } | { ok: false; status: string; bytes: number };
+  | { ok: true; objects: number; bytes: number; packPath: string; pushed: PushedObjects }
+  | { ok: false; status: string; bytes: number };
 
 /**
  * Reads the pack that follows the commands into the quarantine. The 12-byte
@@ -44,6 +47,7 @@ export async function ingestPack(options: {
   }
 
   const progress = options.quiet ? undefined : new ResolvingProgress(writer);
+  const pushed = new PushedObjects(quarantine.objects.algo, settings.fsckObjects ? fsckOptions(settings, writer) : undefined);
   try {
     const result = await indexPack({
       input: packBytes(),
@@ -53,10 +57,18 @@ export async function ingestPack(options: {
       maxInputSize: settings.maxInputSize || undefined,
       maxObjectSize: settings.maxObjectSize || undefined,
       onProgress: progress ? (p: { phase: string; done: number; total: number }) => progress.update(p) : undefined,
+      onObject: pushed.visit,
     });
     progress?.done();
     await quarantine.objects.refresh();
-    return { ok: true, objects: result.objectCount, bytes: bytes.consumed - start, packPath: result.packPath };
+    const fsckErrors = await pushed.fsckErrors(quarantine.objects);
+    for (const line of pushed.fsckWarnings()) writer.warning(line);
+    if (fsckErrors.length > 0) {
+      for (const line of fsckErrors) writer.error(line);
+      writer.text('fatal: fsck error in packed object\n');
+      return { ok: false, status: failedStatus, bytes: bytes.consumed - start };
+    }
+    return { ok: true, objects: result.objectCount, bytes: bytes.consumed - start, packPath: result.packPath, pushed };
   } catch (err) {
     if (err instanceof PackError || err instanceof LimitError) {
       writer.text(`fatal: ${err.message}\n`);
@@ -64,6 +76,13 @@ export async function ingestPack(options: {
     }
     throw err;
   }
+}
+
+/** receive.fsckObjects runs git's --strict checks, with receive.fsck.<msg-id> levels. */
+function fsckOptions(settings: ReceiveSettings, writer: ResponseWriter) {
+  const { overrides, warnings } = fsckOverridesFromEntries(Object.entries(settings.fsckSeverities));
+  for (const warning of warnings) writer.warning(warning);
+  return { strict: true, overrides };
 }
 
 /** "Resolving deltas: 42% (21/50)" on band 2, as index-pack --show-resolving-progress prints it. */

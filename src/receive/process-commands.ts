@@ -4,6 +4,7 @@ import type { Quarantine } from '../repo/types.js';
 import { applyRefUpdates } from './apply-updates.js';
 import { runBuiltinChecks } from './builtin-checks.js';
 import type { ReceiveCommand } from './command.js';
+import type { PushedObjects } from './pushed-objects.js';
 import { checkPushConnectivity } from './connectivity.js';
 import { isHiddenRef } from './hidden-refs.js';
 import { HookRunner, PRE_RECEIVE_DECLINED, UPDATE_HOOK_DECLINED, updateHookDeclinedMessage } from './hooks/index.js';
@@ -16,6 +17,8 @@ export interface ProcessContext {
   settings: ReceiveSettings;
   commands: ReceiveCommand[];
   quarantine?: Quarantine;
+  /** What the pack brought, as the indexer saw it (absent for delete-only pushes). */
+  pushed?: PushedObjects;
   shallow: string[];
   pushOptions: string[];
   atomic: boolean;
@@ -35,7 +38,7 @@ export async function processCommands(ctx: ProcessContext): Promise<void> {
   const repo = session.repo;
   const objects = quarantine?.objects ?? repo.objects;
 
-  await checkPushConnectivity(commands, objects, quarantine, ctx.shallow.length > 0, writer);
+  await checkPushConnectivity(commands, objects, quarantine, ctx.pushed, ctx.shallow.length > 0, writer);
 
   for (const command of commands) {
     if (command.pending && isHiddenRef(command.refName, settings.hideRefs)) {

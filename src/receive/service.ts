@@ -10,6 +10,7 @@ import type { Quarantine } from '../repo/types.js';
 import { buildAdvertisement, wantsVersion1 } from './advertise.js';
 import { ReceiveCommand } from './command.js';
 import { ingestPack } from './ingest.js';
+import type { PushedObjects } from './pushed-objects.js';
 import { processCommands } from './process-commands.js';
 import { runPostHooks } from './post-hooks.js';
 import { readReceiveSettings } from './settings.js';
@@ -74,6 +75,7 @@ export async function receivePack(session: ReceivePackSession): Promise<ReceiveP
   let packBytes = 0;
   let packObjects = 0;
   let quarantine: Quarantine | undefined;
+  let pushed: PushedObjects | undefined;
   let internalError: unknown;
   try {
     if (commands.some((c) => c.type !== 'delete')) {
@@ -86,8 +88,10 @@ export async function receivePack(session: ReceivePackSession): Promise<ReceiveP
       if (quarantine) {
         const ingest = await ingestPack({ bytes, quarantine, settings, writer, quiet: caps.has('quiet') });
         packBytes = ingest.bytes;
-        if (ingest.ok) packObjects = ingest.objects;
-        else unpackStatus = ingest.status;
+        if (ingest.ok) {
+          packObjects = ingest.objects;
+          pushed = ingest.pushed;
+        } else unpackStatus = ingest.status;
       }
       if (unpackStatus !== 'ok') for (const c of commands) c.reject('unpacker error', 'unpack');
     }
@@ -98,6 +102,7 @@ export async function receivePack(session: ReceivePackSession): Promise<ReceiveP
         settings,
         commands,
         quarantine,
+        pushed,
         shallow: request.shallow,
         pushOptions,
         atomic: caps.has('atomic') && settings.advertiseAtomic,

@@ -40,12 +40,18 @@ export class PackBuilder {
 
   ofsDelta(baseOffset: number, delta: Buffer, options: EntryOptions = {}): number {
     const at = this.length;
-    const head = Buffer.concat([encodeEntryHeader(PACK_TYPE.ofsDelta, options.declaredSize ?? delta.length), encodeOfsDistance(at - baseOffset)]);
+    const head = Buffer.concat([
+      encodeEntryHeader(PACK_TYPE.ofsDelta, options.declaredSize ?? delta.length),
+      encodeOfsDistance(at - baseOffset),
+    ]);
     return this.entry(head, delta, options);
   }
 
   refDelta(baseOid: string, delta: Buffer, options: EntryOptions = {}): number {
-    const head = Buffer.concat([encodeEntryHeader(PACK_TYPE.refDelta, options.declaredSize ?? delta.length), Buffer.from(baseOid, 'hex')]);
+    const head = Buffer.concat([
+      encodeEntryHeader(PACK_TYPE.refDelta, options.declaredSize ?? delta.length),
+      Buffer.from(baseOid, 'hex'),
+    ]);
     return this.entry(head, delta, options);
   }
 

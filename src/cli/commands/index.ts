@@ -1,9 +1,12 @@
 import type { CliCommand } from '../command.js';
+import { checkCommand } from './check.js';
 import { grantCommand, revokeCommand } from './grant.js';
 import { groupCommand } from './group.js';
 import { keyCommand } from './key.js';
 import { logCommand } from './log.js';
 import { migrateCommand } from './migrate.js';
+import { policyCommand } from './policy.js';
+import { protectCommand } from './protect.js';
 import { receivePackCommand } from './receive-pack.js';
 import { repoCommand } from './repo.js';
 import { serveCommand } from './serve.js';
@@ -26,4 +29,8 @@ export const commands: CliCommand[] = [
   revokeCommand,
   logCommand,
   migrateCommand,
+  // branch protection
+  protectCommand,
+  policyCommand,
+  checkCommand,
 ];

@@ -28,7 +28,9 @@ export const logCommand: CliCommand = {
     const since = values.since ? parsePointInTime(values.since) : undefined;
     const until = values.until ? parsePointInTime(values.until) : undefined;
     const target = databaseTarget(values.data, io);
-    const entries = await withDatabase(target, (db) => queryAuditLog(db, { repo: values.repo, username: values.user, since, until, limit }));
+    const entries = await withDatabase(target, (db) =>
+      queryAuditLog(db, { repo: values.repo, username: values.user, since, until, limit }),
+    );
     if (values.json) printJson(io, entries);
     else for (const entry of entries) printEntry(io, entry);
     return 0;

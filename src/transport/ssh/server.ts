@@ -4,6 +4,7 @@ import ssh2 from 'ssh2';
 import { defaultSshHostKeyPath } from '../../db/data-paths.js';
 import { receivePack } from '../../receive/service.js';
 import { openRepository } from '../../repo/repository.js';
+import { uploadPack } from '../../upload/service.js';
 import type { AuditSink, Identity, ReceiveHooks } from '../../receive/types.js';
 import type { AccessControl } from '../access.js';
 import { authenticator } from './authenticate.js';
@@ -29,7 +30,7 @@ export interface SshServerOptions {
   handshakeTimeoutMs?: number;
   /** No bytes either way for this long closes the connection. Default 10 min. */
   idleTimeoutMs?: number;
-  /** Replaces the git services (tests, or an upload-pack once one exists). */
+  /** Replaces the git services (tests; `uploadPack: null` refuses fetch and clone). */
   services?: Partial<SshGitServices>;
 }
 
@@ -50,7 +51,7 @@ export interface SshServer {
 export async function startSshServer(options: SshServerOptions): Promise<SshServer> {
   const log = options.log.child({ transport: 'ssh' });
   const hostKey = await resolveHostKey(options, log);
-  const services: SshGitServices = { receivePack, openRepository, ...options.services };
+  const services: SshGitServices = { receivePack, uploadPack, openRepository, ...options.services };
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? 30_000;
   const idleTimeoutMs = options.idleTimeoutMs ?? 600_000;
 

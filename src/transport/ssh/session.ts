@@ -1,34 +1,21 @@
-import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { ServerChannel, Session } from 'ssh2';
 import type { Repository } from '../../repo/types.js';
 import type { AuditSink, Identity, ReceiveHooks, ReceivePackOutcome, ReceivePackSession } from '../../receive/types.js';
+import type { UploadPackOutcome, UploadPackSession } from '../../upload/types.js';
 import type { Access, AccessControl } from '../access.js';
 import { resolveRepoPath } from '../repo-path.js';
+import { channelInput } from './channel-input.js';
 import { parseExecCommand, type GitService } from './exec-command.js';
 
 export type ReceivePackFn = (session: ReceivePackSession) => Promise<ReceivePackOutcome>;
-
-/** What an upload-pack service will get once one exists (same shape as receive-pack's, no audit). */
-export interface UploadPackSession {
-  repo: Repository;
-  repoName: string;
-  input: Readable;
-  output: Writable;
-  stderr?: Writable;
-  gitProtocol?: string;
-  transport: 'ssh';
-  identity?: Identity;
-  remoteAddress?: string;
-  log?: Logger;
-}
-export type UploadPackFn = (session: UploadPackSession) => Promise<{ exitCode: number }>;
+export type UploadPackFn = (session: UploadPackSession) => Promise<UploadPackOutcome>;
 
 export interface SshGitServices {
   receivePack: ReceivePackFn;
   openRepository(gitDir: string): Promise<Repository>;
-  /** Absent: fetch and clone over SSH are refused with a message. */
-  uploadPack?: UploadPackFn;
+  /** null: fetch and clone over SSH are refused with a message. */
+  uploadPack: UploadPackFn | null;
 }
 
 export interface SessionContext {
@@ -47,7 +34,7 @@ const FATAL = 128;
 
 /**
  * One SSH session channel: `env` (GIT_PROTOCOL), then `exec` of a git
- * service. A shell gets the one-line greeting forges give; a pty is refused.
+ * service. A shell gets the one-line greeting forges give.
  */
 export function handleSession(session: Session, ctx: SessionContext): void {
   const env: Record<string, string> = {};
@@ -56,14 +43,17 @@ export function handleSession(session: Session, ctx: SessionContext): void {
     if (info.key === 'GIT_PROTOCOL') env.GIT_PROTOCOL = info.val;
     accept?.();
   });
-  session.on('pty', (_accept, reject) => reject?.());
+  // A pty is granted (nothing uses it): refusing it makes `ssh -tt` stop before the greeting.
+  let pty = false;
+  session.on('pty', (accept) => {
+    pty = true;
+    accept?.();
+  });
   session.on('shell', (accept) => {
     const channel = accept();
-    finish(
-      channel,
-      1,
-      `Hi ${displayName(ctx.identity)}! You've successfully authenticated, but pushgate does not provide shell access.`,
-    );
+    const greeting = `Hi ${displayName(ctx.identity)}! You've successfully authenticated, but pushgate does not provide shell access.`;
+    // The client's terminal is raw while it has a pty: a bare \n would not return the carriage.
+    finish(channel, 1, pty ? `${greeting}\r` : greeting);
   });
   session.on('exec', (accept, _reject, info) => {
     const channel = accept();
@@ -88,7 +78,7 @@ async function runExec(
     return finish(
       channel,
       1,
-      `Hi ${displayName(ctx.identity)}! pushgate only runs git commands (git-receive-pack), not '${truncate(command)}'.`,
+      `Hi ${displayName(ctx.identity)}! pushgate only runs git commands (git-receive-pack, git-upload-pack), not '${truncate(command)}'.`,
     );
   }
   if (parsed.kind === 'invalid') return finish(channel, FATAL, `fatal: ${parsed.message}`);
@@ -96,9 +86,10 @@ async function runExec(
   const log = ctx.log.child({ service, path });
 
   const access: Access = service === 'git-receive-pack' ? 'write' : 'read';
-  if (service !== 'git-receive-pack' && (service === 'git-upload-archive' || !ctx.services.uploadPack)) {
-    log.info('ssh fetch refused: no upload-pack service');
-    return finish(channel, FATAL, `fatal: ${service} is not available on this pushgate server (it accepts pushes only)`);
+  const uploadPack = ctx.services.uploadPack;
+  if (service === 'git-upload-archive' || (service === 'git-upload-pack' && !uploadPack)) {
+    log.info('ssh service refused: not available');
+    return finish(channel, FATAL, `fatal: ${service} is not available on this pushgate server`);
   }
   const resolved = await resolveRepoPath(ctx.dataDir, path);
   const verdict = resolved ? await ctx.access.check(ctx.identity, resolved.name, access) : 'not-found';
@@ -113,24 +104,30 @@ async function runExec(
   }
 
   const repo = await ctx.services.openRepository(resolved.gitDir);
-  const common = {
-    repo,
-    repoName: resolved.name,
-    input: channel,
-    output: channel,
-    stderr: channel.stderr,
-    gitProtocol,
-    transport: 'ssh' as const,
-    identity: ctx.identity,
-    remoteAddress: ctx.remoteAddress,
-    log: ctx.log,
-  };
-  log.info({ repo: resolved.name }, 'ssh git service');
-  const outcome =
-    service === 'git-receive-pack'
-      ? await ctx.services.receivePack({ ...common, audit: ctx.audit, hooks: ctx.hooks, hookEnv: sshHookEnv(ctx) })
-      : await ctx.services.uploadPack!(common);
-  finish(channel, outcome.exitCode);
+  let exitCode: number;
+  try {
+    const common = {
+      repo,
+      repoName: resolved.name,
+      input: channelInput(channel),
+      output: channel,
+      stderr: channel.stderr,
+      gitProtocol,
+      transport: 'ssh' as const,
+      identity: ctx.identity,
+      remoteAddress: ctx.remoteAddress,
+      log: ctx.log,
+    };
+    log.info({ repo: resolved.name }, 'ssh git service');
+    const outcome =
+      service === 'git-receive-pack'
+        ? await ctx.services.receivePack({ ...common, audit: ctx.audit, hooks: ctx.hooks, hookEnv: sshHookEnv(ctx) })
+        : await uploadPack!(common);
+    exitCode = outcome.exitCode;
+  } finally {
+    await repo.close();
+  }
+  finish(channel, exitCode);
 }
 
 /** What hooks learn about an SSH pusher (git over sshd would give them SSH_CONNECTION etc.). */

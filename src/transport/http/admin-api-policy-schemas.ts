@@ -1,0 +1,116 @@
+/**
+ * JSON schemas of the policy routes of the admin API. Rules are checked
+ * again, strictly, by normalizeRule (unknown keys, patterns, regular
+ * expressions); the schemas document the shape and turn away the wrong types.
+ */
+
+const people = { type: 'array', items: { type: 'string' }, description: 'Users (alice) and groups (@team)' } as const;
+
+const exemption = {
+  description: 'true: blocked for everyone; { allow: [...] } or a list: blocked except for those people; false or absent: off',
+  anyOf: [{ type: 'boolean' }, people, { type: 'object', properties: { allow: people }, required: ['allow'] }],
+} as const;
+
+export const ruleSchema = {
+  type: 'object',
+  description: 'A protection rule. Every rule whose pattern matches a ref applies; the first refusal (in rule order, ref checks before content checks) decides.',
+  properties: {
+    pattern: { type: 'string', description: 'refs/heads/main, refs/heads/release/* (* within a component), refs/heads/** (across), refs/tags/v*' },
+    description: { type: ['string', 'null'] },
+    restrictPush: { ...people, description: 'Only these users and @groups may push to matching refs' },
+    blockCreation: exemption,
+    blockDeletion: exemption,
+    blockForcePush: exemption,
+    immutable: { ...exemption, description: 'Never moved or deleted once created (tags). ' + exemption.description },
+    namespaceRules: { type: 'boolean', description: "git push's rules: branches hold commits and fast-forward, tags never move" },
+    linearHistory: { type: 'boolean', description: 'No merge commits among the new commits' },
+    commitMessagePattern: { type: 'string', description: 'JavaScript regular expression every new commit message must match' },
+    forbiddenPaths: { type: 'array', items: { type: 'string' }, description: 'Globs of paths new commits may not add or modify' },
+    maxBlobSize: { anyOf: [{ type: 'integer' }, { type: 'string' }], description: 'Bytes, or 512k / 10m / 1g' },
+  },
+  required: ['pattern'],
+} as const;
+
+/** Responses give rules in canonical form: blocks are always { allow: [...] }. */
+const storedRule = { type: 'object', additionalProperties: true } as const;
+
+const error = {
+  type: 'object',
+  properties: { error: { type: 'string' }, message: { type: 'string' } },
+  required: ['error', 'message'],
+} as const;
+
+const errors = { 400: error, 401: error, 403: error, 404: error, 409: error, 500: error };
+
+export const policySchemas = {
+  repoParams: { type: 'object', properties: { '*': { type: 'string', minLength: 1 } }, required: ['*'] },
+  policy: {
+    type: 'object',
+    properties: { repository: { type: 'string' }, rules: { type: 'array', items: storedRule } },
+    required: ['repository', 'rules'],
+  },
+  replaceBody: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { repository: { type: 'string', description: 'Ignored: the path names the repository' }, rules: { type: 'array', items: ruleSchema } },
+    required: ['rules'],
+  },
+  replaceQuery: {
+    type: 'object',
+    properties: { dryRun: { type: 'boolean', default: false, description: 'Show the differences without applying them' } },
+  },
+  applied: {
+    type: 'object',
+    properties: {
+      repository: { type: 'string' },
+      dryRun: { type: 'boolean' },
+      applied: { type: 'boolean' },
+      changes: { type: 'array', items: { type: 'object', additionalProperties: true } },
+      summary: { type: 'array', items: { type: 'string' }, description: 'One line per change, as policy apply --dry-run prints them' },
+      rules: { type: 'array', items: storedRule },
+    },
+    required: ['repository', 'dryRun', 'applied', 'changes', 'summary', 'rules'],
+  },
+  addBody: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { rule: ruleSchema, position: { type: 'integer', minimum: 1, description: '1-based; default: last' } },
+    required: ['rule'],
+  },
+  removeQuery: { type: 'object', properties: { position: { type: 'integer', minimum: 1 } }, required: ['position'] },
+  removed: {
+    type: 'object',
+    properties: { repository: { type: 'string' }, position: { type: 'integer' }, removed: storedRule, rules: { type: 'array', items: storedRule } },
+    required: ['repository', 'position', 'removed', 'rules'],
+  },
+  checkBody: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      repository: { type: 'string' },
+      ref: { type: 'string', description: 'Full ref name' },
+      old: { type: 'string', description: 'Object id, or 0 for a creation' },
+      new: { type: 'string', description: 'Object id (already in the repository), or 0 for a deletion' },
+      user: { type: 'string', description: 'Who would push; absent: anonymous' },
+    },
+    required: ['repository', 'ref', 'old', 'new'],
+  },
+  verdict: {
+    type: 'object',
+    properties: {
+      allowed: { type: 'boolean' },
+      reason: { type: 'string' },
+      decidedBy: { type: 'string' },
+      rule: { type: 'integer' },
+      pattern: { type: 'string' },
+      check: { type: 'string' },
+      lines: { type: 'array', items: { type: 'string' } },
+      newCommits: { type: 'integer' },
+    },
+    required: ['allowed'],
+  },
+};
+
+export function respondsWith(schema: object, code = 200) {
+  return { [code]: schema, ...errors };
+}
