@@ -25,7 +25,7 @@ import { listRepositories, registerRepository, updateRepository } from '../src/d
 import type { PushRecord } from '../src/receive/types.js';
 import { createServer } from '../src/server.js';
 import { adminApi } from '../src/transport/http/admin-api.js';
-import { backendName, testDatabase, usingPostgres, type TestDatabase } from './db-helpers.js';
+import { backendName, testDatabase, usingPostgres } from './db-helpers.js';
 import { gitOk, PROJECT_ROOT, refsOf, run, tempDir, WorkRepo } from './helpers/git.js';
 
 const ZERO = '0'.repeat(40);
@@ -870,5 +870,3 @@ async function sourceTexts(dir: string): Promise<string[]> {
   const files = (await readdir(dir, { recursive: true })).filter((f) => f.endsWith('.ts'));
   return Promise.all(files.map((f) => readFile(path.join(dir, f), 'utf8')));
 }
-
-export type { TestDatabase };

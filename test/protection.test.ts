@@ -136,7 +136,12 @@ async function scenario(t: Test, rules: unknown[] = []): Promise<Scenario> {
     }
     await work.gitOk(['remote', 'add', user, url.toString()]);
   }
-  const setRules = (list: unknown[]) => replaceRules(db, name, list.map((r, i) => normalizeRule(r, `rule ${i + 1}`)));
+  const setRules = (list: unknown[]) =>
+    replaceRules(
+      db,
+      name,
+      list.map((r, i) => normalizeRule(r, `rule ${i + 1}`)),
+    );
   await setRules(rules);
   t.teardown(() => {
     currentHooks = {};
@@ -157,7 +162,11 @@ function refLine(stdout: string, ref: string): string {
 }
 
 /** Runs `pushgate <args>` in-process, as the binary would. */
-async function cli(env: NodeJS.ProcessEnv, args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  env: NodeJS.ProcessEnv,
+  args: string[],
+  stdin = '',
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const out: Buffer[] = [];
@@ -191,7 +200,11 @@ async function cliWorld(t: Test, rules: unknown[] = []) {
     await addGroup(d, 'leads');
     await addGroupMember(d, 'leads', 'alice');
     await adoptRepository(d, own.dataDir, 'app.git');
-    await replaceRules(d, 'app.git', rules.map((r, i) => normalizeRule(r, `rule ${i + 1}`)));
+    await replaceRules(
+      d,
+      'app.git',
+      rules.map((r, i) => normalizeRule(r, `rule ${i + 1}`)),
+    );
   });
   const work = await WorkRepo.create(path.join(scratch, `cli-work${++counter}`));
   const run = (args: string[], stdin = '') => cli(own.env, [...args, '--data', own.dataDir], stdin);
@@ -211,8 +224,14 @@ t.test('block force pushes: refused for bob, allowed for a listed group; fast-fo
   t.not(r.code, 0);
   t.match(refLine(r.stdout, 'refs/heads/main'), '[remote rejected] (force push not allowed [rule 1: refs/heads/main])');
   t.match(r.stderr, 'remote: error: refs/heads/main: refused by policy rule 1 (refs/heads/main): block force pushes');
-  t.match(r.stderr, /remote: error: [0-9a-f]{7} does not contain [0-9a-f]{7}, the current refs\/heads\/main; refs matching refs\/heads\/main only fast-forward \(except for @leads\)/);
-  t.match(r.stderr, 'remote: error: to do instead: fetch, merge or rebase onto refs/heads/main (git pull --rebase), and push again without --force');
+  t.match(
+    r.stderr,
+    /remote: error: [0-9a-f]{7} does not contain [0-9a-f]{7}, the current refs\/heads\/main; refs matching refs\/heads\/main only fast-forward \(except for @leads\)/,
+  );
+  t.match(
+    r.stderr,
+    'remote: error: to do instead: fetch, merge or rebase onto refs/heads/main (git pull --rebase), and push again without --force',
+  );
   t.not((await s.refs())['refs/heads/main'], rewritten, 'bob did not move main');
 
   r = await s.push('alice', ['--force', 'main']);
@@ -227,7 +246,12 @@ t.test('block force pushes: refused for bob, allowed for a listed group; fast-fo
 
 t.test('block deletion and creation, with allow lists', async (t) => {
   const s = await scenario(t, [
-    { pattern: 'refs/heads/release/*', blockCreation: { allow: ['alice'] }, blockDeletion: { allow: ['@leads'] }, description: 'release branches' },
+    {
+      pattern: 'refs/heads/release/*',
+      blockCreation: { allow: ['alice'] },
+      blockDeletion: { allow: ['@leads'] },
+      description: 'release branches',
+    },
   ]);
   await s.work.commit('one');
   let r = await s.push('bob', ['main', 'main:refs/heads/release/1.0']);
@@ -285,7 +309,10 @@ t.test('immutable tags: created once, never moved or deleted except by the allow
   await s.work.gitOk(['tag', '-f', '-a', 'v1', '-m', 'version 1 again']);
   r = await s.push('bob', ['--force', 'v1']);
   t.match(refLine(r.stdout, 'refs/tags/v1'), '[remote rejected] (tag cannot be moved [rule 1: refs/tags/v*])');
-  t.match(r.stderr, /refs\/tags\/v1 already points at [0-9a-f]{7}, and refs matching refs\/tags\/v\* never change once created \(except by root\)/);
+  t.match(
+    r.stderr,
+    /refs\/tags\/v1 already points at [0-9a-f]{7}, and refs matching refs\/tags\/v\* never change once created \(except by root\)/,
+  );
   t.match(r.stderr, 'to do instead: push under a new name instead (e.g. the next version tag)');
   r = await s.push('alice', [':refs/tags/v1']);
   t.match(refLine(r.stdout, 'refs/tags/v1'), '[remote rejected] (tag cannot be deleted [rule 1: refs/tags/v*])');
@@ -330,7 +357,10 @@ t.test('maximum blob size counts new objects only', async (t) => {
   const big = await s.work.commit('big', { 'assets/big.bin': Buffer.alloc(5000, 7) });
   r = await s.push('bob', ['main']);
   t.match(refLine(r.stdout, 'refs/heads/main'), '[remote rejected] (file too large [rule 1: refs/heads/main])');
-  t.match(r.stderr, `commit ${big.slice(0, 7)} adds assets/big.bin (4.9 KiB); refs matching refs/heads/main accept files up to 2 KiB`);
+  t.match(
+    r.stderr,
+    `commit ${big.slice(0, 7)} adds assets/big.bin (4.9 KiB); refs matching refs/heads/main accept files up to 2 KiB`,
+  );
   t.match(r.stderr, 'Git LFS');
 
   // Pushed first where no rule applies, the blob is no longer new when main catches up with it.
@@ -393,8 +423,11 @@ t.test('namespace rules as a rule kind, and the repository switch still works', 
   let r = await s.push('bob', ['main', `${c1}:refs/tags/t1`]);
   t.equal(r.code, 0, r.stderr);
   r = await s.push('bob', ['--force', 'main:refs/tags/t1']);
-  t.match(refLine(r.stdout, 'refs/tags/t1'), '[remote rejected] (tag already exists (namespace rule: refs/tags/* are never moved) [rule 1: refs/tags/**])');
-  t.match(r.stderr, "refused by policy rule 1 (refs/tags/**): namespace rules");
+  t.match(
+    refLine(r.stdout, 'refs/tags/t1'),
+    '[remote rejected] (tag already exists (namespace rule: refs/tags/* are never moved) [rule 1: refs/tags/**])',
+  );
+  t.match(r.stderr, 'refused by policy rule 1 (refs/tags/**): namespace rules');
   r = await s.push('bob', ['--force', `${c1}:refs/heads/main`]);
   t.equal(r.code, 0, 'branches are not covered by this rule');
 
@@ -420,9 +453,17 @@ t.test('precedence: all matching rules apply, ref checks before content checks, 
   await s.work.gitOk(['reset', '-q', '--hard', c1]);
   await s.work.commit('bad message');
   r = await s.push('bob', ['--force', 'main']);
-  t.match(refLine(r.stdout, 'refs/heads/main'), '(force push not allowed [rule 2: refs/heads/main])', 'a ref check of rule 2 decides before the content check of rule 1');
+  t.match(
+    refLine(r.stdout, 'refs/heads/main'),
+    '(force push not allowed [rule 2: refs/heads/main])',
+    'a ref check of rule 2 decides before the content check of rule 1',
+  );
   r = await s.push('bob', ['--force', 'main:refs/heads/other']);
-  t.match(refLine(r.stdout, 'refs/heads/other'), '(commit message rejected [rule 1: refs/heads/**])', 'refs/heads/** covers any branch');
+  t.match(
+    refLine(r.stdout, 'refs/heads/other'),
+    '(commit message rejected [rule 1: refs/heads/**])',
+    'refs/heads/** covers any branch',
+  );
 
   // A merge with a bad message, fast-forward: rules 1 and 3 both refuse; the first listed decides.
   await s.work.gitOk(['reset', '-q', '--hard', 'bob/main']);
@@ -440,7 +481,11 @@ t.test('precedence: all matching rules apply, ref checks before content checks, 
   ]);
   t.equal(reordered.length, 2);
   r = await s.push('bob', ['main']);
-  t.match(refLine(r.stdout, 'refs/heads/main'), '(merge commit not allowed [rule 1: refs/heads/main])', 'reordered: the other rule decides');
+  t.match(
+    refLine(r.stdout, 'refs/heads/main'),
+    '(merge commit not allowed [rule 1: refs/heads/main])',
+    'reordered: the other rule decides',
+  );
 });
 
 t.test('ref patterns: * stays within a component, ** crosses, exact names match themselves', async (t) => {
@@ -459,7 +504,8 @@ t.test('ref patterns: * stays within a component, ** crosses, exact names match 
     ['refs/heads/v?', 'refs/heads/v1', true],
     ['refs/heads/a.b', 'refs/heads/aXb', false],
   ];
-  for (const [pattern, ref, expected] of cases) t.equal(refPatternMatches(pattern, ref), expected, `${pattern} ${expected ? 'matches' : 'does not match'} ${ref}`);
+  for (const [pattern, ref, expected] of cases)
+    t.equal(refPatternMatches(pattern, ref), expected, `${pattern} ${expected ? 'matches' : 'does not match'} ${ref}`);
 
   const s = await scenario(t, [{ pattern: 'refs/heads/release/*', restrictPush: ['alice'] }]);
   await s.work.commit('one');
@@ -483,7 +529,8 @@ t.test('path patterns', async (t) => {
     ['config/*.env', 'config/a/prod.env', false],
     ['**/*.key', 'deep/down/id.key', true],
   ];
-  for (const [pattern, file, expected] of cases) t.equal(pathPatternMatches(pattern, file), expected, `${pattern} ${expected ? 'covers' : 'does not cover'} ${file}`);
+  for (const [pattern, file, expected] of cases)
+    t.equal(pathPatternMatches(pattern, file), expected, `${pattern} ${expected ? 'covers' : 'does not cover'} ${file}`);
 });
 
 t.test('a push mixing allowed and refused refs: non-atomic gets both results, atomic gets none', async (t) => {
@@ -537,7 +584,11 @@ t.test('in-process hooks through a real push; pre-receive is not told about refu
   t.match(refLine(r.stdout, 'refs/heads/update-veto'), '[remote rejected] (vetoed by the update hook)');
   t.match(r.stderr, 'remote: pre-receive ran in-process');
   t.match(r.stderr, 'only nobody may push to refs matching refs/heads/frozen');
-  t.same(seen.preReceive, ['refs/heads/main', 'refs/heads/pre-veto', 'refs/heads/update-veto'], 'not told about refs/heads/frozen');
+  t.same(
+    seen.preReceive,
+    ['refs/heads/main', 'refs/heads/pre-veto', 'refs/heads/update-veto'],
+    'not told about refs/heads/frozen',
+  );
   t.same(seen.update, ['refs/heads/main', 'refs/heads/update-veto']);
   t.same(seen.postReceive, ['refs/heads/main create']);
   t.equal(identitySeen, 'bob');
@@ -555,7 +606,11 @@ t.test('rules that cannot be read fail closed', async (t) => {
       throw new Error('database is down');
     },
   };
-  const broken = await startTestServer(t, { dataDir: td.dataDir, allowAnonymousPush: true, extraServices: [receivePackWithPolicy(failing, {})] });
+  const broken = await startTestServer(t, {
+    dataDir: td.dataDir,
+    allowAnonymousPush: true,
+    extraServices: [receivePackWithPolicy(failing, {})],
+  });
   const r = await s.work.git(['push', '--porcelain', `${broken.url}/${s.name}`, 'main']);
   t.match(refLine(r.stdout, 'refs/heads/main'), '[remote rejected] (policy unavailable)');
   t.match(r.stderr, "the repository's protection rules could not be read");
@@ -598,7 +653,12 @@ t.test('policy file: export, apply, dry run, round trip (YAML and JSON)', async 
 
   // JSON: export, and applying it back changes nothing; the file forms parse back to the same rules.
   r = await w.run(['policy', 'export', 'app', '--format', 'json']);
-  t.same(JSON.parse(r.stdout).rules[0], { pattern: 'refs/heads/main', description: 'the trunk', blockDeletion: { allow: ['@leads'] }, blockForcePush: { allow: ['alice'] } });
+  t.same(JSON.parse(r.stdout).rules[0], {
+    pattern: 'refs/heads/main',
+    description: 'the trunk',
+    blockDeletion: { allow: ['@leads'] },
+    blockForcePush: { allow: ['alice'] },
+  });
   const again = await w.run(['policy', 'apply', 'app'], r.stdout);
   t.match(again.stdout, 'no changes');
   t.same(parsePolicy(formatPolicy({ rules: stored }, 'yaml')).rules, stored);
@@ -622,10 +682,28 @@ t.test('pushgate protect add|list|remove and pushgate check', async (t) => {
   let r = await w.run(['protect', 'add', 'app', 'refs/heads/main', '--allow-force-push', 'alice,@leads', '--block-deletion']);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, 'Added rule 1: refs/heads/main (block deletion, block force pushes)');
-  r = await w.run(['protect', 'add', 'app', 'refs/heads/**', '--commit-message', '^[A-Z]', '--max-blob-size', '1m', '--forbid-path', '*.pem', '--forbid-path', 'secrets/**', '--position', '1']);
+  r = await w.run([
+    'protect',
+    'add',
+    'app',
+    'refs/heads/**',
+    '--commit-message',
+    '^[A-Z]',
+    '--max-blob-size',
+    '1m',
+    '--forbid-path',
+    '*.pem',
+    '--forbid-path',
+    'secrets/**',
+    '--position',
+    '1',
+  ]);
   t.equal(r.code, 0, r.stderr);
   r = await w.run(['protect', 'list', 'app']);
-  t.match(r.stdout, /1\s+refs\/heads\/\*\*\s+commit message pattern \/\^\[A-Z\]\/, forbidden paths \(\*\.pem, secrets\/\*\*\), maximum blob size 1048576/);
+  t.match(
+    r.stdout,
+    /1\s+refs\/heads\/\*\*\s+commit message pattern \/\^\[A-Z\]\/, forbidden paths \(\*\.pem, secrets\/\*\*\), maximum blob size 1048576/,
+  );
   t.match(r.stdout, /2\s+refs\/heads\/main\s+block deletion, block force pushes \(except alice, @leads\)/);
   r = await w.run(['protect', 'add', 'app', 'heads/main', '--block-deletion']);
   t.equal(r.code, 128);
@@ -665,7 +743,10 @@ t.test('pushgate protect add|list|remove and pushgate check', async (t) => {
   t.match(r.stdout, 'Removed rule 1: refs/heads/** (commit message pattern, forbidden paths, maximum blob size)');
   r = await w.run(['protect', 'remove', 'app', '5']);
   t.match(r.stderr, 'app.git has no rule 5');
-  t.same((await w.withDb((d) => listRules(d, 'app'))).map((rule) => rule.pattern), ['refs/heads/main']);
+  t.same(
+    (await w.withDb((d) => listRules(d, 'app'))).map((rule) => rule.pattern),
+    ['refs/heads/main'],
+  );
 });
 
 t.test('admin API: rules per repository, dry run, check; admin tokens only', async (t) => {
@@ -681,21 +762,48 @@ t.test('admin API: rules per repository, dry run, check; admin tokens only', asy
   res = await app.inject({ method: 'GET', url });
   t.equal(res.statusCode, 401);
 
-  res = await app.inject({ method: 'POST', url, headers: as('root'), payload: { rule: { pattern: 'refs/heads/main', blockForcePush: true } } });
+  res = await app.inject({
+    method: 'POST',
+    url,
+    headers: as('root'),
+    payload: { rule: { pattern: 'refs/heads/main', blockForcePush: true } },
+  });
   t.equal(res.statusCode, 201, res.body);
   t.same(res.json(), { repository: s.name, rules: [{ pattern: 'refs/heads/main', blockForcePush: { allow: [] } }] });
-  res = await app.inject({ method: 'POST', url, headers: as('root'), payload: { rule: { pattern: 'refs/tags/*', immutable: ['@leads'] }, position: 1 } });
-  t.same(res.json().rules.map((r: ProtectionRule) => r.pattern), ['refs/tags/*', 'refs/heads/main']);
-  res = await app.inject({ method: 'POST', url, headers: as('root'), payload: { rule: { pattern: 'refs/heads/x', linearHistory: true, color: 'red' } } });
+  res = await app.inject({
+    method: 'POST',
+    url,
+    headers: as('root'),
+    payload: { rule: { pattern: 'refs/tags/*', immutable: ['@leads'] }, position: 1 },
+  });
+  t.same(
+    res.json().rules.map((r: ProtectionRule) => r.pattern),
+    ['refs/tags/*', 'refs/heads/main'],
+  );
+  res = await app.inject({
+    method: 'POST',
+    url,
+    headers: as('root'),
+    payload: { rule: { pattern: 'refs/heads/x', linearHistory: true, color: 'red' } },
+  });
   t.equal(res.statusCode, 400);
   t.match(res.json(), { error: 'E_INVALID', message: "rule has an unknown key 'color'" });
-  res = await app.inject({ method: 'POST', url, headers: as('root'), payload: { rule: { pattern: 'refs/heads/x', linearHistory: true }, extra: 1 } });
+  res = await app.inject({
+    method: 'POST',
+    url,
+    headers: as('root'),
+    payload: { rule: { pattern: 'refs/heads/x', linearHistory: true }, extra: 1 },
+  });
   t.equal(res.statusCode, 400, 'unknown top-level fields are refused');
 
   const rules = [{ pattern: 'refs/heads/main', blockForcePush: true, linearHistory: true }];
   res = await app.inject({ method: 'PUT', url: `${url}?dryRun=true`, headers: as('root'), payload: { rules } });
   t.equal(res.statusCode, 200, res.body);
-  t.match(res.json(), { dryRun: true, applied: false, summary: ['- rule 1: refs/tags/* (immutable once created)', '~ rule 2 -> 1: refs/heads/main: linearHistory: (none) -> true'] });
+  t.match(res.json(), {
+    dryRun: true,
+    applied: false,
+    summary: ['- rule 1: refs/tags/* (immutable once created)', '~ rule 2 -> 1: refs/heads/main: linearHistory: (none) -> true'],
+  });
   t.equal((await listRules(db, s.name)).length, 2);
   res = await app.inject({ method: 'PUT', url, headers: as('root'), payload: { rules } });
   t.match(res.json(), { dryRun: false, applied: true, rules: [{ pattern: 'refs/heads/main', linearHistory: true }] });
@@ -774,7 +882,10 @@ t.test('engine: changed files agree with git diff-tree (combined for merges)', a
     const commit = (await history.commit(oid))!;
     const parents = await Promise.all(commit.parents.map(async (p) => (await history.commit(p))!.tree));
     const ours = (await changedFiles(history, commit.tree, parents)).map((f) => f.path).sort();
-    const args = commit.parents.length > 1 ? ['diff-tree', '-r', '-c', '--no-commit-id', '--name-only', '--diff-filter=AMT', oid] : ['diff-tree', '-r', '--root', '--no-commit-id', '--name-only', '--diff-filter=AMT', oid];
+    const args =
+      commit.parents.length > 1
+        ? ['diff-tree', '-r', '-c', '--no-commit-id', '--name-only', '--diff-filter=AMT', oid]
+        : ['diff-tree', '-r', '--root', '--no-commit-id', '--name-only', '--diff-filter=AMT', oid];
     const theirs = (await work.gitOk(args)).split('\n').filter(Boolean).sort();
     t.same(ours, theirs, `${commit.message.trim()}: ${ours.join(', ')}`);
   }
@@ -788,7 +899,11 @@ t.test('engine: only new commits are walked; an in-memory source needs no databa
   for (let i = 0; i < 30; i++) oids.push(await work.commit(`c${i}`));
   const repo = await openRepository(path.join(dir, '.git'));
   t.teardown(() => repo.close());
-  const source = new InMemoryPolicySource({ 'app.git': [normalizeRule({ pattern: 'refs/heads/**', commitMessagePattern: '^c', linearHistory: true, blockForcePush: true })] });
+  const source = new InMemoryPolicySource({
+    'app.git': [
+      normalizeRule({ pattern: 'refs/heads/**', commitMessagePattern: '^c', linearHistory: true, blockForcePush: true }),
+    ],
+  });
   const rules = await source.rulesFor('app');
   t.equal(rules.length, 1, 'app and app.git name the same repository');
   const existing = new Set(oids.slice(0, 25));
@@ -800,6 +915,20 @@ t.test('engine: only new commits are walked; an in-memory source needs no databa
   });
   t.same(verdicts, [null]);
   t.equal(stats.commitsRead, 6, 'the five new commits, and the old tip for the fast-forward check');
-  const none = await checkUpdates({ updates: [{ refName: 'refs/heads/main', oldOid: ZERO, newOid: oids[29]! }], rules: [], objects: repo.objects, isNew: async () => true });
+  const none = await checkUpdates({
+    updates: [{ refName: 'refs/heads/main', oldOid: ZERO, newOid: oids[29]! }],
+    rules: [],
+    objects: repo.objects,
+    isNew: async () => true,
+  });
   t.same(none, { verdicts: [null], stats: { commitsRead: 0, treesRead: 0 } }, 'no rules, nothing read');
+  // Sizes the indexer already knows are used instead of reading the blobs.
+  const sized = await checkUpdates({
+    updates: [{ refName: 'refs/heads/main', oldOid: oids[24]!, newOid: oids[29]! }],
+    rules: [normalizeRule({ pattern: 'refs/heads/main', maxBlobSize: 1000 })],
+    objects: repo.objects,
+    isNew: async (oid) => !existing.has(oid),
+    knownSize: () => 1_000_000,
+  });
+  t.match(sized.verdicts[0], { check: 'maxBlobSize', lines: [/./, /adds file-\d+\.txt \(976\.6 KiB\); refs matching refs\/heads\/main accept files up to 1000 bytes/, /./] });
 });

@@ -296,6 +296,16 @@ t.test(`git over SSH with the real OpenSSH client (${backendName})`, async (t) =
     await updateRepository(db, 'demo.git', { anonymousPush: false });
   });
 
+  await t.test('an authenticated connection left idle is closed', async (t) => {
+    const idle = await startSshServer({ port: 0, dataDir, access, log: silent, idleTimeoutMs: 1000 });
+    t.teardown(() => idle.close());
+    const started = Date.now();
+    const r = await run('ssh', [...sshOptions(idle.port, keys.alice.file), '-N', 'git@127.0.0.1']);
+    const elapsed = Date.now() - started;
+    t.not(r.code, 0);
+    t.ok(elapsed >= 900 && elapsed < 10_000, `closed after the idle timeout (${elapsed} ms)`);
+  });
+
   await t.test('a connection that never authenticates is closed', async (t) => {
     const started = Date.now();
     const socket = net.connect(port, '127.0.0.1');

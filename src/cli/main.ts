@@ -1,8 +1,9 @@
 import { PUSHGATE_VERSION } from '../version.js';
 import { UsageError, type CliIO } from './command.js';
-import { commands } from './commands/index.js';
+import { commandLoaders } from './commands/index.js';
 
-function helpText(): string {
+async function helpText(): Promise<string> {
+  const commands = await Promise.all(commandLoaders.map((c) => c.load()));
   const width = Math.max(...commands.map((c) => c.name.length));
   const lines = commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return `usage: pushgate <command> [<args>]\n\nCommands:\n${lines.join('\n')}\n\nRun 'pushgate <command> --help' for a command's options.\n`;
@@ -12,14 +13,14 @@ function helpText(): string {
 export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
   const [name, ...args] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
-    io.stdout.write(helpText());
+    io.stdout.write(await helpText());
     return name ? 0 : 129;
   }
   if (name === 'version' || name === '--version') {
     io.stdout.write(`pushgate ${PUSHGATE_VERSION}\n`);
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
+  const command = await commandLoaders.find((c) => c.name === name)?.load();
   if (!command) {
     io.stderr.write(`pushgate: '${name}' is not a pushgate command. See 'pushgate help'.\n`);
     process.exitCode = 129;

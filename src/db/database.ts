@@ -62,7 +62,9 @@ export function databaseOverPool(
     location,
     query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]) {
       const h = held();
-      return h ? h.client.query<R>(text, values) : pool.query<R>(text, values);
+      // Not pool.query: it throws away the connection after any failed query, and PGlite's
+      // single connection does not survive that. A failed statement leaves a connection usable.
+      return h ? h.client.query<R>(text, values) : onNewClient((fresh) => fresh.client.query<R>(text, values));
     },
     withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
       const h = held();

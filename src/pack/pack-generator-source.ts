@@ -59,6 +59,8 @@ export class GeneratorPack {
   private words: Uint32Array | undefined;
   /** Where the last entryEnd() lookup landed: reads in pack order then cost one comparison. */
   private lastK = -1;
+  /** Base offset → offsets of the deltas stored against it; built on first need. */
+  private dependents: Map<number, number[]> | undefined;
   private closed = false;
 
   private constructor(
@@ -197,6 +199,25 @@ export class GeneratorPack {
     const position = this.positionAt(entry.baseOffset);
     if (position < 0) throw badObject(PACK_ERROR.delta, entry.offset, 'delta base offset does not start an entry');
     return this.oidAt(position);
+  }
+
+  /**
+   * Offsets of the entries stored as deltas against the entry at `offset`.
+   * The first call reads every entry header of the pack.
+   */
+  dependentsOf(offset: number): readonly number[] {
+    if (!this.dependents) {
+      const map = new Map<number, number[]>();
+      for (const at of this.offsetsInOrder()) {
+        const entry = this.entryAt(at);
+        if (entry.baseOffset < 0) continue;
+        const list = map.get(entry.baseOffset);
+        if (list) list.push(at);
+        else map.set(entry.baseOffset, [at]);
+      }
+      this.dependents = map;
+    }
+    return this.dependents.get(offset) ?? [];
   }
 
   /** The object at `offset` with its delta chain resolved: type code 1-4 and content. */

@@ -2,6 +2,7 @@ import zlib from 'node:zlib';
 import { PackError } from '../errors.js';
 import { PACK_TYPE, type ObjectType } from '../objects/object-type.js';
 import { createObjectHasher, type HashAlgorithm } from '../objects/oid.js';
+import { createDelta } from './pack-generator-delta.js';
 import { PACK_ERROR } from './pack-errors.js';
 import type { GeneratorPack, StoredEntryInfo } from './pack-generator-source.js';
 import { encodePackHeader } from './pack-header.js';
@@ -23,14 +24,41 @@ export interface CopiedEntry {
   load(): Promise<{ type: ObjectType; data: Buffer }>;
 }
 
-/** An object deflated afresh (loose, or a delta whose base the client will not have). */
+/** A possible base for a delta computed now. */
+export interface DeltaBaseCandidate {
+  /** The base's key, when it is (or may be) an entry of this pack. */
+  key: EntryKey;
+  oid: string;
+  /** The client has it: usable as a REF_DELTA base of a thin pack without being in the pack. */
+  clientHas: boolean;
+  load(): Promise<Buffer>;
+}
+
+/**
+ * An object written afresh: loose, or stored as a delta against a base the
+ * client will not get. With `bases`, a new delta against the first usable one
+ * is tried (a base already written and not waiting on a later one, or one the
+ * client has); `stored` is copied when no delta pays off.
+ */
 export interface FreshEntry {
   kind: 'fresh';
   key: EntryKey;
   load(): Promise<{ type: ObjectType; data: Buffer }>;
+  bases?: DeltaBaseCandidate[];
+  stored?: CopiedEntry;
 }
 
 export type GeneratorEntry = CopiedEntry | FreshEntry;
+
+/** What the generator did, for git's "Total …, reused …" line. */
+export interface PackStats {
+  total: number;
+  /** Entries written as deltas (stored or new). */
+  deltas: number;
+  /** Entries whose stored bytes were copied. */
+  reused: number;
+  reusedDeltas: number;
+}
 
 export interface GeneratePackOptions {
   algo: HashAlgorithm;
@@ -45,6 +73,8 @@ export interface GeneratePackOptions {
   onEntry?(written: number): void;
   /** A copied entry whose bytes fail the index's CRC: it is deflated afresh instead. */
   onBadCrc?(entry: CopiedEntry): void;
+  /** Filled in as entries are written. */
+  stats?: PackStats;
 }
 
 /**
@@ -58,16 +88,27 @@ export interface GeneratePackOptions {
 export async function* generatePack(entries: Iterable<GeneratorEntry>, options: GeneratePackOptions): AsyncGenerator<Buffer> {
   const out = new ChunkedOutput(createObjectHasher(options.algo), options.chunkSize ?? 64 * 1024);
   const written = new Map<EntryKey, number>();
+  /** Written entries that are deltas against an entry not written yet: no base for a new delta. */
+  const waiting = new Set<EntryKey>();
   const level = options.compressionLevel ?? zlib.constants.Z_DEFAULT_COMPRESSION;
   out.push(encodePackHeader(options.objectCount));
   let count = 0;
   // Synchronous for copied entries (the bulk of a clone); awaits only to load a fresh one or to hand out full chunks.
   for (const item of entries) {
     const start = out.offset;
-    if (item.kind === 'copy' && verifyCrc(item)) {
-      writeCopied(out, item, start, written, options.ofsDelta);
+    const copy = item.kind === 'copy' ? item : undefined;
+    const stats = options.stats;
+    if (stats) stats.total++;
+    if (copy && verifyCrc(copy)) {
+      writeCopied(out, copy, start, written, options.ofsDelta, stats);
+      const base = copy.baseKey;
+      if (base !== undefined && (!written.has(base) || waiting.has(base))) waiting.add(copy.key);
+    } else if (item.kind === 'fresh' && (await writeNewDelta(out, item, start, written, waiting, options))) {
+      if (stats) stats.deltas++;
+    } else if (item.kind === 'fresh' && item.stored && verifyCrc(item.stored)) {
+      writeCopied(out, item.stored, start, written, options.ofsDelta, stats);
     } else {
-      if (item.kind === 'copy') options.onBadCrc?.(item);
+      if (copy) options.onBadCrc?.(copy);
       const object = await item.load();
       out.header(PACK_TYPE[object.type], object.data.length);
       out.push(zlib.deflateSync(object.data, { level }));
@@ -83,11 +124,45 @@ export async function* generatePack(entries: Iterable<GeneratorEntry>, options: 
   yield* out.finish();
 }
 
-function writeCopied(out: ChunkedOutput, item: CopiedEntry, start: number, written: Map<EntryKey, number>, ofsDelta: boolean): void {
+/** Tries the entry's delta bases in order; true when a new delta was written. */
+async function writeNewDelta(
+  out: ChunkedOutput,
+  item: FreshEntry,
+  start: number,
+  written: Map<EntryKey, number>,
+  waiting: Set<EntryKey>,
+  options: GeneratePackOptions,
+): Promise<boolean> {
+  // A base in this pack must not wait on a later entry (which might wait on this one); else it must be the client's.
+  const base = item.bases?.find((c) => (written.has(c.key) ? !waiting.has(c.key) : c.clientHas));
+  if (!base) return false;
+  const object = await item.load();
+  // git's bar for a new delta: at most half the object's size (less the id it has to name).
+  const maxSize = Math.floor(object.data.length / 2) - 20;
+  if (maxSize <= 0) return false;
+  const delta = createDelta(await base.load(), object.data, maxSize);
+  if (!delta) return false;
+  const baseAt = written.get(base.key);
+  if (options.ofsDelta && baseAt !== undefined) {
+    out.header(PACK_TYPE.ofsDelta, delta.length, start - baseAt);
+  } else {
+    out.header(PACK_TYPE.refDelta, delta.length);
+    out.push(Buffer.from(base.oid, 'hex'));
+  }
+  out.push(zlib.deflateSync(delta, { level: options.compressionLevel ?? zlib.constants.Z_DEFAULT_COMPRESSION }));
+  return true;
+}
+
+function writeCopied(out: ChunkedOutput, item: CopiedEntry, start: number, written: Map<EntryKey, number>, ofsDelta: boolean, stats?: PackStats): void {
   const { entry, pack } = item;
+  if (stats) stats.reused++;
   if (entry.typeCode < PACK_TYPE.ofsDelta) {
     out.header(entry.typeCode, entry.size);
   } else {
+    if (stats) {
+      stats.deltas++;
+      stats.reusedDeltas++;
+    }
     const baseAt = item.baseKey === undefined ? undefined : written.get(item.baseKey);
     if (ofsDelta && baseAt !== undefined) {
       out.header(PACK_TYPE.ofsDelta, entry.size, start - baseAt);

@@ -13,6 +13,11 @@ export interface CheckUpdatesInput {
   objects: ObjectReader;
   /** Whether an object is new (arrived with the push); the walks stop at the first one that is not. */
   isNew(oid: string): Promise<boolean>;
+  /**
+   * Sizes of pushed objects when already known (the indexer has every object
+   * in hand); without it blob sizes are read from the object store.
+   */
+  knownSize?(oid: string): number | undefined;
 }
 
 /**
@@ -22,7 +27,7 @@ export interface CheckUpdatesInput {
  */
 export async function checkUpdates(input: CheckUpdatesInput): Promise<{ verdicts: (Refusal | null)[]; stats: ReadStats }> {
   const history = new HistoryReader(input.objects);
-  const analysis = new PushAnalysis(history, input.isNew);
+  const analysis = new PushAnalysis(history, input.isNew, input.knownSize?.bind(input));
   const verdicts: (Refusal | null)[] = [];
   for (const update of input.updates) verdicts.push(await evaluateRules(update, input.rules, input.identity, analysis));
   return { verdicts, stats: history.stats };

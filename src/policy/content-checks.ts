@@ -45,7 +45,11 @@ export const contentChecks: Record<ContentCheck, Check> = {
   },
 
   async forbiddenPaths({ rule, update, analysis }) {
-    const found = await firstFile(update, analysis, async (file) => firstMatchingPathPattern(rule.forbiddenPaths!, file.path) !== undefined);
+    const found = await firstFile(
+      update,
+      analysis,
+      async (file) => firstMatchingPathPattern(rule.forbiddenPaths!, file.path) !== undefined,
+    );
     if (!found) return null;
     const pattern = firstMatchingPathPattern(rule.forbiddenPaths!, found.file.path)!;
     return {
@@ -67,7 +71,8 @@ export const contentChecks: Record<ContentCheck, Check> = {
     return {
       reason: 'file too large',
       detail: `${found.where} adds ${found.file.path || 'a blob'} (${formatSize(size)}); refs matching ${rule.pattern} accept files up to ${formatSize(limit)}`,
-      advice: 'take that file out of the new commits (git rebase -i, git filter-repo) or keep it outside git (e.g. Git LFS), and push again',
+      advice:
+        'take that file out of the new commits (git rebase -i, git filter-repo) or keep it outside git (e.g. Git LFS), and push again',
     };
   },
 };

@@ -34,14 +34,20 @@ export async function dryRunUpdate(input: {
 }): Promise<DryRunResult> {
   const { repo, update } = input;
   if (!isZeroOid(update.newOid) && !(await repo.objects.has(update.newOid))) {
-    throw new InvalidInputError(`${update.newOid} is not in the repository; push or fetch it there first (e.g. to a scratch ref)`, { oid: update.newOid });
+    throw new InvalidInputError(
+      `${update.newOid} is not in the repository; push or fetch it there first (e.g. to a scratch ref)`,
+      { oid: update.newOid },
+    );
   }
   const history = new HistoryReader(repo.objects);
   const existing = await commitsReachableFromRefs(repo, history);
   const analysis = new PushAnalysis(history, async (oid) => !existing.has(oid));
   let namespace: NamespaceRejection | null = null;
   if (repo.config.getBool('pushgate.namespaceRules', false)) {
-    namespace = await evaluateNamespaceRules(update, readerFactSource(repo.objects, (a, d) => analysis.fastForward(a, d)));
+    namespace = await evaluateNamespaceRules(
+      update,
+      readerFactSource(repo.objects, (a, d) => analysis.fastForward(a, d)),
+    );
   }
   const refusal = namespace ? null : await evaluateRules(update, input.rules, input.identity, analysis);
   const newCommits = isZeroOid(update.newOid) ? 0 : (await analysis.newCommits(update.newOid)).length;
@@ -80,7 +86,13 @@ export interface DryRunVerdict {
 export function verdictOf(result: DryRunResult): DryRunVerdict {
   const { namespace, refusal, newCommits } = result;
   if (namespace) {
-    return { allowed: false, reason: namespace.reason, decidedBy: `namespace:${namespace.rule}`, lines: [namespace.explanation], newCommits };
+    return {
+      allowed: false,
+      reason: namespace.reason,
+      decidedBy: `namespace:${namespace.rule}`,
+      lines: [namespace.explanation],
+      newCommits,
+    };
   }
   if (refusal) {
     return {

@@ -44,7 +44,9 @@ export async function evaluateRules(
   analysis: PushAnalysis,
 ): Promise<Refusal | null> {
   if (update.oldOid === update.newOid) return null; // moves nothing
-  const matching = rules.map((rule, i) => ({ rule, number: i + 1 })).filter(({ rule }) => refPatternMatches(rule.pattern, update.refName));
+  const matching = rules
+    .map((rule, i) => ({ rule, number: i + 1 }))
+    .filter(({ rule }) => refPatternMatches(rule.pattern, update.refName));
   for (const { rule, number } of matching) {
     for (const check of REF_CHECKS) {
       if (!isOn(rule, check)) continue;

@@ -32,7 +32,14 @@ export function diffRules(before: readonly ProtectionRule[], after: readonly Pro
   for (const a of [...added]) {
     const r = removed.find((i) => before[i]!.pattern === after[a]!.pattern);
     if (r === undefined) continue;
-    changes.push({ kind: 'change', from: r + 1, to: a + 1, before: before[r]!, after: after[a]!, fields: changedFields(before[r]!, after[a]!) });
+    changes.push({
+      kind: 'change',
+      from: r + 1,
+      to: a + 1,
+      before: before[r]!,
+      after: after[a]!,
+      fields: changedFields(before[r]!, after[a]!),
+    });
     removed.splice(removed.indexOf(r), 1);
     added.splice(added.indexOf(a), 1);
   }
@@ -65,7 +72,9 @@ export function describeChanges(changes: readonly RuleChange[]): string[] {
 
 /** `refs/heads/main (block deletion, block force pushes)`. */
 export function summary(rule: ProtectionRule): string {
-  return `${rule.pattern} (${checksOf(rule).map((c) => CHECK_TITLES[c]).join(', ')})`;
+  return `${rule.pattern} (${checksOf(rule)
+    .map((c) => CHECK_TITLES[c])
+    .join(', ')})`;
 }
 
 function positionOf(change: RuleChange): number {
@@ -96,7 +105,7 @@ function commonSubsequence(a: readonly string[], b: readonly string[]): { before
   }
   const before = new Set<number>();
   const after = new Set<number>();
-  for (let i = 0, j = 0; i < a.length && j < b.length; ) {
+  for (let i = 0, j = 0; i < a.length && j < b.length;) {
     if (a[i] === b[j]) {
       before.add(i++);
       after.add(j++);

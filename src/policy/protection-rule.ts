@@ -40,7 +40,14 @@ export interface ProtectionRule {
 }
 
 /** Every check a rule can carry, in the order they are evaluated within a phase. */
-export const REF_CHECKS = ['restrictPush', 'blockCreation', 'blockDeletion', 'immutable', 'blockForcePush', 'namespaceRules'] as const;
+export const REF_CHECKS = [
+  'restrictPush',
+  'blockCreation',
+  'blockDeletion',
+  'immutable',
+  'blockForcePush',
+  'namespaceRules',
+] as const;
 export const CONTENT_CHECKS = ['linearHistory', 'commitMessagePattern', 'forbiddenPaths', 'maxBlobSize'] as const;
 
 export type RefCheck = (typeof REF_CHECKS)[number];

@@ -19,6 +19,8 @@ export class PushAnalysis {
   constructor(
     readonly history: HistoryReader,
     readonly isNew: (oid: string) => Promise<boolean>,
+    /** Sizes already known (the indexer saw every pushed object); others are looked up. */
+    private readonly knownSize?: (oid: string) => number | undefined,
   ) {}
 
   fastForward(oldOid: string, newOid: string): Promise<boolean> {
@@ -55,6 +57,8 @@ export class PushAnalysis {
   }
 
   blobSize(oid: string): Promise<number | null> {
+    const known = this.knownSize?.(oid);
+    if (known !== undefined) return Promise.resolve(known);
     return memo(this.blobSizes, oid, async () => (await this.history.objects.info(oid))?.size ?? null);
   }
 }

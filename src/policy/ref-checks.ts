@@ -74,7 +74,9 @@ export const refChecks: Record<RefCheck, Check> = {
   },
 
   async namespaceRules({ update, analysis }) {
-    const source = readerFactSource(analysis.history.objects, (ancestor, descendant) => analysis.fastForward(ancestor, descendant));
+    const source = readerFactSource(analysis.history.objects, (ancestor, descendant) =>
+      analysis.fastForward(ancestor, descendant),
+    );
     const rejection = await evaluateNamespaceRules(update, source);
     if (!rejection) return null;
     return { reason: rejection.reason, detail: `namespace rule '${rejection.rule}'`, advice: rejection.explanation };

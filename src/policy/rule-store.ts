@@ -55,7 +55,12 @@ export async function replaceRules(db: Database, repoName: string, rules: readon
 }
 
 /** Inserts a rule at a 1-based position (default: last); returns the stored list. */
-export async function addRule(db: Database, repoName: string, rule: ProtectionRule, position?: number): Promise<ProtectionRule[]> {
+export async function addRule(
+  db: Database,
+  repoName: string,
+  rule: ProtectionRule,
+  position?: number,
+): Promise<ProtectionRule[]> {
   const normalized = normalizeRule(rule);
   return db.withTransaction(async (tx) => {
     const repositoryId = await lockRepository(tx, repoName);
@@ -65,7 +70,10 @@ export async function addRule(db: Database, repoName: string, rule: ProtectionRu
     if (!Number.isInteger(at) || at < 1 || at > count + 1) {
       throw new InvalidInputError(`position must be between 1 and ${count + 1}`, { position });
     }
-    await tx.query('UPDATE protection_rules SET position = position + 1 WHERE repository_id = $1 AND position >= $2', [repositoryId, at]);
+    await tx.query('UPDATE protection_rules SET position = position + 1 WHERE repository_id = $1 AND position >= $2', [
+      repositoryId,
+      at,
+    ]);
     await insertRule(tx, repositoryId, at, normalized);
     return rulesOfRepository(tx, repositoryId);
   });
@@ -80,7 +88,10 @@ export async function removeRule(db: Database, repoName: string, position: numbe
       [repositoryId, position],
     );
     if (!rows[0]) throw new NotFoundError(`${repoName} has no rule ${position}`, { repo: repoName, position });
-    await tx.query('UPDATE protection_rules SET position = position - 1 WHERE repository_id = $1 AND position > $2', [repositoryId, position]);
+    await tx.query('UPDATE protection_rules SET position = position - 1 WHERE repository_id = $1 AND position > $2', [
+      repositoryId,
+      position,
+    ]);
     return toRule(rows[0]);
   });
 }
@@ -101,7 +112,9 @@ async function lockRepository(tx: Queryable, repoName: string): Promise<number> 
 }
 
 async function countRules(tx: Queryable, repositoryId: number): Promise<number> {
-  const { rows } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM protection_rules WHERE repository_id = $1', [repositoryId]);
+  const { rows } = await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM protection_rules WHERE repository_id = $1', [
+    repositoryId,
+  ]);
   return rows[0]!.n;
 }
 
@@ -132,7 +145,13 @@ async function insertRule(tx: Queryable, repositoryId: number, position: number,
 export async function requireKnownSubjects(tx: Queryable, rules: readonly ProtectionRule[]): Promise<void> {
   const subjects = new Set<string>();
   for (const rule of rules) {
-    for (const list of [rule.restrictPush, rule.blockCreation?.allow, rule.blockDeletion?.allow, rule.blockForcePush?.allow, rule.immutable?.allow]) {
+    for (const list of [
+      rule.restrictPush,
+      rule.blockCreation?.allow,
+      rule.blockDeletion?.allow,
+      rule.blockForcePush?.allow,
+      rule.immutable?.allow,
+    ]) {
       for (const subject of list ?? []) subjects.add(subject.toLowerCase());
     }
   }
@@ -146,7 +165,9 @@ export async function requireKnownSubjects(tx: Queryable, rules: readonly Protec
   const found = new Set(known.rows.map((r) => r.name));
   const unknown = [...subjects].filter((s) => !found.has(s));
   if (unknown.length) {
-    throw new InvalidInputError(`unknown ${unknown.length === 1 ? 'user or group' : 'users or groups'}: ${unknown.join(', ')}`, { unknown });
+    throw new InvalidInputError(`unknown ${unknown.length === 1 ? 'user or group' : 'users or groups'}: ${unknown.join(', ')}`, {
+      unknown,
+    });
   }
 }
 

@@ -10,7 +10,9 @@ export function identityMatches(identity: PolicyIdentity | undefined, subjects: 
   const username = identity.username?.toLowerCase();
   const groups = new Set((identity.groups ?? []).map((g) => g.toLowerCase()));
   return subjects.some((subject) =>
-    subject.startsWith('@') ? groups.has(subject.slice(1).toLowerCase()) : username !== undefined && subject.toLowerCase() === username,
+    subject.startsWith('@')
+      ? groups.has(subject.slice(1).toLowerCase())
+      : username !== undefined && subject.toLowerCase() === username,
   );
 }
 

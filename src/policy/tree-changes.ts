@@ -24,7 +24,13 @@ export async function changedFiles(history: HistoryReader, tree: string, parentT
   return changes;
 }
 
-async function diffTree(history: HistoryReader, tree: string, parents: readonly string[], prefix: string, out: ChangedFile[]): Promise<void> {
+async function diffTree(
+  history: HistoryReader,
+  tree: string,
+  parents: readonly string[],
+  prefix: string,
+  out: ChangedFile[],
+): Promise<void> {
   if (parents.includes(tree)) return;
   const entries = await history.tree(tree);
   if (!entries) return;

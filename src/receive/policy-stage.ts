@@ -18,6 +18,8 @@ export interface PolicyStageContext {
   session: ReceivePackSession;
   /** The push's quarantine: what arrived with it is "new". Without it, new = not yet in the repository. */
   quarantine?: Quarantine;
+  /** Sizes of pushed objects the indexer recorded, when it did (saves reading blobs for maxBlobSize). */
+  objectSizes?: (oid: string) => number | undefined;
 }
 
 /**
@@ -70,7 +72,14 @@ async function runProtectionRules(ctx: PolicyStageContext, refused: Set<ReceiveC
   const isNew = ctx.quarantine
     ? (oid: string) => ctx.quarantine!.isIncoming(oid)
     : async (oid: string) => !(await repoObjects.has(oid));
-  const { verdicts } = await checkUpdates({ updates: pending, rules, identity: session.identity, objects: ctx.objects, isNew });
+  const { verdicts } = await checkUpdates({
+    updates: pending,
+    rules,
+    identity: session.identity,
+    objects: ctx.objects,
+    isNew,
+    knownSize: ctx.objectSizes,
+  });
   pending.forEach((command, i) => {
     const refusal = verdicts[i];
     if (!refusal) return;

@@ -15,6 +15,8 @@ export const CLIENT_HAS = 2;
 export class ObjectMarks {
   private readonly packed: (Uint8Array | undefined)[];
   private readonly loose = new Map<string, number>();
+  /** Every flag set on some object so far. */
+  private used = 0;
 
   constructor(private readonly objects: UploadObjects) {
     this.packed = objects.packs.map(() => undefined);
@@ -40,8 +42,14 @@ export class ObjectMarks {
     return this.packed[packNumberOf(id)]?.[positionOf(id)] ?? 0;
   }
 
+  /** Whether any object has `flag`. */
+  any(flag: number): boolean {
+    return (this.used & flag) !== 0;
+  }
+
   /** Sets `flag`; false when it was set already. */
   mark(id: ObjectId, flag: number): boolean {
+    this.used |= flag;
     if (typeof id === 'string') {
       const old = this.loose.get(id) ?? 0;
       if (old & flag) return false;

@@ -1,21 +1,14 @@
 import { ObjectError } from '../errors.js';
 import { PACK_TYPE, type GitObject } from '../objects/object-type.js';
-import type { GeneratorEntry } from '../pack/pack-generator.js';
+import type { CopiedEntry, DeltaBaseCandidate, FreshEntry, GeneratorEntry, PackStats } from '../pack/pack-generator.js';
+import type { GeneratorPack } from '../pack/pack-generator-source.js';
 import type { UploadObjects } from './object-access.js';
 import { CLIENT_HAS, SENT, type ObjectId, type ObjectMarks } from './object-marks.js';
 import type { Pacer } from './pacer.js';
 
-export interface PackStats {
-  total: number;
-  /** Entries written as deltas. */
-  deltas: number;
-  /** Entries whose stored bytes were copied. */
-  reused: number;
-  reusedDeltas: number;
-}
-
 export interface PackPlan {
   count: number;
+  /** Filled in by the generator as it writes. */
   stats: PackStats;
   /** The entries in write order, each decided as the pack is written. */
   entries(): Iterable<GeneratorEntry>;
@@ -24,14 +17,23 @@ export interface PackPlan {
 /** Sort key of a packed object: pack number × 2^40 + offset (packs below 2^40 bytes, fewer than 2^13 packs). */
 const PACK_SPAN = 2 ** 40;
 const REF_UNIT = 2 ** 32;
+/** How far up a stored delta chain to look for a base the client will have (git's default depth). */
+const MAX_CHAIN = 50;
+const MAX_CANDIDATES = 8;
 
 /**
  * Decides where each object comes from and in what order it is written:
  * packed objects in the order of their packs (so a clone of a repacked
  * repository is close to a copy of its pack, and every OFS_DELTA base comes
- * before its delta), then loose ones. A stored delta is reused when its base
- * is sent from the same pack (so no cycle can form), or when the client has
- * the base and asked for a thin pack; otherwise the object is sent whole.
+ * before its delta), then the objects that need new work, then loose ones.
+ *
+ * A stored delta is reused when its base is sent from the same pack (so no
+ * cycle can form), or when the client has the base and asked for a thin
+ * pack. Otherwise the object gets a new delta against a relative from its
+ * stored delta family (up its chain, or one stored against it) that is sent
+ * earlier or that the client has, or goes whole. For a thin pack, a stored
+ * whole object (often the newest version of a file, in a repacked repository)
+ * is also tried as a delta against an older version the client has.
  */
 export async function planPack(
   objects: UploadObjects,
@@ -53,14 +55,45 @@ export async function planPack(
     await options.pacer?.step();
   }
   const sorted = order.subarray(0, packed).sort();
-  const stats: PackStats = { total: list.length, deltas: 0, reused: 0, reusedDeltas: 0 };
+  const stats: PackStats = { total: 0, deltas: 0, reused: 0, reusedDeltas: 0 };
   const load = async (id: ObjectId): Promise<GitObject> => {
     const object = await marks.read(id);
     if (!object) throw new ObjectError('E_MISSING_OBJECT', `missing object ${marks.hexOf(id)}`);
     return object;
   };
+  const thinBases = options.thin && marks.any(CLIENT_HAS);
+
+  /** The object stored at `offset` of `pack` as a delta base, when it is sent or (thin) the client has it. */
+  const candidate = (pack: GeneratorPack, offset: number): DeltaBaseCandidate | undefined => {
+    const position = pack.positionAt(offset);
+    if (position < 0) return undefined;
+    const oid = pack.oidAt(position);
+    const id = marks.idOf(oid);
+    const flags = marks.get(id);
+    const clientHas = thinBases && (flags & CLIENT_HAS) !== 0;
+    if (!(flags & SENT) && !clientHas) return undefined;
+    return { key: id, oid, clientHas, load: async () => (await load(id)).data };
+  };
+  const relatives = (pack: GeneratorPack, offset: number, up: boolean): DeltaBaseCandidate[] => {
+    const found: DeltaBaseCandidate[] = [];
+    if (up) {
+      let at = pack.entryAt(offset).baseOffset;
+      for (let depth = 0; at >= 0 && depth < MAX_CHAIN && found.length < MAX_CANDIDATES; depth++) {
+        const c = candidate(pack, at);
+        if (c) found.push(c);
+        at = pack.entryAt(at).baseOffset;
+      }
+    }
+    for (const at of pack.dependentsOf(offset)) {
+      if (found.length >= MAX_CANDIDATES) break;
+      const c = candidate(pack, at);
+      if (c) found.push(c);
+    }
+    return found;
+  };
 
   function* entries(): Generator<GeneratorEntry> {
+    const later: FreshEntry[] = [];
     for (const key of sorted) {
       const n = Math.floor(key / PACK_SPAN);
       const offset = key % PACK_SPAN;
@@ -69,26 +102,23 @@ export async function planPack(
       const ref = n * REF_UNIT + position;
       const entry = pack.entryAt(offset);
       const loadThis = () => load(ref);
+      const copy: CopiedEntry = { kind: 'copy', key: ref, pack, position, entry, load: loadThis };
       if (entry.typeCode < PACK_TYPE.ofsDelta) {
-        stats.reused++;
-        yield { kind: 'copy', key: ref, pack, position, entry, load: loadThis };
+        const bases = thinBases && (entry.typeCode === PACK_TYPE.blob || entry.typeCode === PACK_TYPE.tree) ? relatives(pack, offset, false) : [];
+        if (bases.some((c) => c.clientHas)) later.push({ kind: 'fresh', key: ref, load: loadThis, bases: bases.filter((c) => c.clientHas), stored: copy });
+        else yield copy;
         continue;
       }
       const basePosition = entry.baseOffset >= 0 ? pack.positionAt(entry.baseOffset) : -1;
       if (basePosition >= 0 && marks.getAt(n, basePosition) & SENT) {
-        stats.reused++;
-        stats.reusedDeltas++;
-        stats.deltas++;
-        yield { kind: 'copy', key: ref, pack, position, entry, baseKey: n * REF_UNIT + basePosition, load: loadThis };
-      } else if (options.thin && marks.get(marks.idOf(pack.baseOid(entry))) & CLIENT_HAS) {
-        stats.reused++;
-        stats.reusedDeltas++;
-        stats.deltas++;
-        yield { kind: 'copy', key: ref, pack, position, entry, load: loadThis };
+        yield { ...copy, baseKey: n * REF_UNIT + basePosition };
+      } else if (thinBases && marks.get(marks.idOf(pack.baseOid(entry))) & CLIENT_HAS) {
+        yield copy;
       } else {
-        yield { kind: 'fresh', key: ref, load: loadThis };
+        later.push({ kind: 'fresh', key: ref, load: loadThis, bases: relatives(pack, offset, true) });
       }
     }
+    yield* later;
     for (const oid of loose) yield { kind: 'fresh', key: oid, load: () => load(oid) };
   }
 

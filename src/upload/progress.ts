@@ -18,6 +18,7 @@ export class ProgressMeter {
 
   async update(value: number): Promise<void> {
     this.value = value;
+    if (value === 0) return;
     if (this.total !== undefined) {
       const percent = this.total > 0 ? Math.floor((value * 100) / this.total) : 100;
       if (percent === this.lastPercent) return;

@@ -57,6 +57,7 @@ export async function sendPack(objects: UploadObjects, commits: CommitStore, cha
     ofsDelta: request.ofsDelta,
     compressionLevel: request.compressionLevel,
     chunkSize,
+    stats: plan.stats,
   });
   for await (const chunk of stream) {
     bytes += chunk.length;

@@ -25,7 +25,11 @@ export const checkCommand: CliCommand = {
   summary: 'Dry-run a ref update against the protection rules and show the deciding rule',
   usage: USAGE,
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { ...COMMON_OPTIONS, user: { type: 'string' } } });
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { ...COMMON_OPTIONS, user: { type: 'string' } },
+    });
     expectPositionals(positionals, 4, 4, 'a repository, a ref, the old and the new object');
     if (!values.data) throw new UsageError('--data <dir> is required: the check reads the repository on disk');
     const [repoArg, refName, oldArg, newArg] = positionals as [string, string, string, string];
@@ -53,7 +57,13 @@ export const checkCommand: CliCommand = {
   },
 };
 
-function printVerdict(io: CliIO, refName: string, identity: PolicyIdentity | undefined, ruleCount: number, result: DryRunResult): void {
+function printVerdict(
+  io: CliIO,
+  refName: string,
+  identity: PolicyIdentity | undefined,
+  ruleCount: number,
+  result: DryRunResult,
+): void {
   const who = identity?.username ?? 'anonymous';
   if (result.namespace) {
     io.stdout.write(`refused: ${refName} (${who}): ${result.namespace.reason}\n`);
@@ -68,5 +78,7 @@ function printVerdict(io: CliIO, refName: string, identity: PolicyIdentity | und
     for (const line of r.lines) io.stdout.write(`  ${line}\n`);
     return;
   }
-  io.stdout.write(`allowed: ${refName} (${who}): ${ruleCount} rule${ruleCount === 1 ? '' : 's'} checked, ${result.newCommits} new commit${result.newCommits === 1 ? '' : 's'}\n`);
+  io.stdout.write(
+    `allowed: ${refName} (${who}): ${ruleCount} rule${ruleCount === 1 ? '' : 's'} checked, ${result.newCommits} new commit${result.newCommits === 1 ? '' : 's'}\n`,
+  );
 }

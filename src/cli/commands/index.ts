@@ -1,36 +1,26 @@
 import type { CliCommand } from '../command.js';
-import { checkCommand } from './check.js';
-import { grantCommand, revokeCommand } from './grant.js';
-import { groupCommand } from './group.js';
-import { keyCommand } from './key.js';
-import { logCommand } from './log.js';
-import { migrateCommand } from './migrate.js';
-import { policyCommand } from './policy.js';
-import { protectCommand } from './protect.js';
-import { receivePackCommand } from './receive-pack.js';
-import { repoCommand } from './repo.js';
-import { serveCommand } from './serve.js';
-import { tokenCommand } from './token.js';
-import { uploadPackCommand } from './upload-pack.js';
-import { userCommand } from './user.js';
 
-/** Every subcommand, in the order `pushgate help` lists them. */
-export const commands: CliCommand[] = [
-  serveCommand,
-  repoCommand,
-  receivePackCommand,
-  uploadPackCommand,
+/**
+ * Every subcommand, in the order `pushgate help` lists them. Loaded on
+ * demand: `pushgate receive-pack`, run once per push by git, must not pay for
+ * the web server, SSH and database modules it does not use.
+ */
+export const commandLoaders: { name: string; load: () => Promise<CliCommand> }[] = [
+  { name: 'serve', load: async () => (await import('./serve.js')).serveCommand },
+  { name: 'repo', load: async () => (await import('./repo.js')).repoCommand },
+  { name: 'receive-pack', load: async () => (await import('./receive-pack.js')).receivePackCommand },
+  { name: 'upload-pack', load: async () => (await import('./upload-pack.js')).uploadPackCommand },
   // accounts, permissions and the audit log
-  userCommand,
-  groupCommand,
-  keyCommand,
-  tokenCommand,
-  grantCommand,
-  revokeCommand,
-  logCommand,
-  migrateCommand,
+  { name: 'user', load: async () => (await import('./user.js')).userCommand },
+  { name: 'group', load: async () => (await import('./group.js')).groupCommand },
+  { name: 'key', load: async () => (await import('./key.js')).keyCommand },
+  { name: 'token', load: async () => (await import('./token.js')).tokenCommand },
+  { name: 'grant', load: async () => (await import('./grant.js')).grantCommand },
+  { name: 'revoke', load: async () => (await import('./grant.js')).revokeCommand },
+  { name: 'log', load: async () => (await import('./log.js')).logCommand },
+  { name: 'migrate', load: async () => (await import('./migrate.js')).migrateCommand },
   // branch protection
-  protectCommand,
-  policyCommand,
-  checkCommand,
+  { name: 'protect', load: async () => (await import('./protect.js')).protectCommand },
+  { name: 'policy', load: async () => (await import('./policy.js')).policyCommand },
+  { name: 'check', load: async () => (await import('./check.js')).checkCommand },
 ];

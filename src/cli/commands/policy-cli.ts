@@ -19,5 +19,8 @@ export async function repositoryFor(db: Queryable, target: DatabaseTarget, name:
 /** `--allow alice,@leads --allow bob` → [alice, @leads, bob]. */
 export function subjectList(values: readonly string[] | undefined): string[] | undefined {
   if (!values) return undefined;
-  return values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  return values
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
 }

@@ -24,7 +24,12 @@ export const policyCommand: CliCommand = {
     const { values, positionals } = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: { ...COMMON_OPTIONS, file: { type: 'string' }, format: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+      options: {
+        ...COMMON_OPTIONS,
+        file: { type: 'string' },
+        format: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+      },
     });
     expectPositionals(positionals, 1, 1, 'a repository');
     const target = databaseTarget(values.data, io);

@@ -4,7 +4,15 @@ import { addRule, listRules, removeRule } from '../../policy/rule-store.js';
 import { normalizeRule } from '../../policy/rule-input.js';
 import { summary } from '../../policy/policy-diff.js';
 import { UsageError, type CliCommand, type CliIO } from '../command.js';
-import { COMMON_OPTIONS, DATA_USAGE, databaseTarget, expectPositionals, printJson, printTable, withDatabase } from './account-cli.js';
+import {
+  COMMON_OPTIONS,
+  DATA_USAGE,
+  databaseTarget,
+  expectPositionals,
+  printJson,
+  printTable,
+  withDatabase,
+} from './account-cli.js';
 import { repositoryFor, subjectList } from './policy-cli.js';
 
 const USAGE = [
@@ -84,10 +92,13 @@ async function add(args: string[], io: CliIO): Promise<number> {
   input.forbiddenPaths = values['forbid-path'];
   input.maxBlobSize = values['max-blob-size'];
   const position = values.position === undefined ? undefined : Number(values.position);
-  if (position !== undefined && !Number.isInteger(position)) throw new UsageError(`--position takes a number, not '${values.position}'`);
+  if (position !== undefined && !Number.isInteger(position))
+    throw new UsageError(`--position takes a number, not '${values.position}'`);
   const rule = normalizeRule(input);
   const target = databaseTarget(values.data, io);
-  const rules = await withDatabase(target, async (db) => addRule(db, (await repositoryFor(db, target, positionals[0]!)).name, rule, position));
+  const rules = await withDatabase(target, async (db) =>
+    addRule(db, (await repositoryFor(db, target, positionals[0]!)).name, rule, position),
+  );
   if (values.json) printJson(io, rules);
   else io.stdout.write(`Added rule ${position ?? rules.length}: ${summary(rule)}\n`);
   return 0;
@@ -100,7 +111,12 @@ async function list(args: string[], io: CliIO): Promise<number> {
   const rules = await withDatabase(target, async (db) => listRules(db, (await repositoryFor(db, target, positionals[0]!)).name));
   if (values.json) printJson(io, rules);
   else if (rules.length === 0) io.stdout.write(`${positionals[0]} has no protection rules\n`);
-  else printTable(io, ['#', 'PATTERN', 'CHECKS', 'DESCRIPTION'], rules.map((r, i) => [i + 1, r.pattern, describeChecks(r), r.description]));
+  else
+    printTable(
+      io,
+      ['#', 'PATTERN', 'CHECKS', 'DESCRIPTION'],
+      rules.map((r, i) => [i + 1, r.pattern, describeChecks(r), r.description]),
+    );
   return 0;
 }
 
@@ -110,7 +126,9 @@ async function remove(args: string[], io: CliIO): Promise<number> {
   const position = Number(positionals[1]);
   if (!Number.isInteger(position) || position < 1) throw new UsageError(`'${positionals[1]}' is not a rule number`);
   const target = databaseTarget(values.data, io);
-  const rule = await withDatabase(target, async (db) => removeRule(db, (await repositoryFor(db, target, positionals[0]!)).name, position));
+  const rule = await withDatabase(target, async (db) =>
+    removeRule(db, (await repositoryFor(db, target, positionals[0]!)).name, position),
+  );
   if (values.json) printJson(io, rule);
   else io.stdout.write(`Removed rule ${position}: ${summary(rule)}\n`);
   return 0;
@@ -122,7 +140,8 @@ function describeChecks(rule: ProtectionRule): string {
     .map((check) => {
       const value = rule[check];
       if (Array.isArray(value)) return `${CHECK_TITLES[check]} (${value.join(', ') || 'nobody'})`;
-      if (value && typeof value === 'object') return value.allow.length ? `${CHECK_TITLES[check]} (except ${value.allow.join(', ')})` : CHECK_TITLES[check];
+      if (value && typeof value === 'object')
+        return value.allow.length ? `${CHECK_TITLES[check]} (except ${value.allow.join(', ')})` : CHECK_TITLES[check];
       if (value === true) return CHECK_TITLES[check];
       return `${CHECK_TITLES[check]} ${check === 'commitMessagePattern' ? `/${value}/` : String(value)}`;
     })

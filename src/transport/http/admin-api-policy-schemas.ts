@@ -13,9 +13,13 @@ const exemption = {
 
 export const ruleSchema = {
   type: 'object',
-  description: 'A protection rule. Every rule whose pattern matches a ref applies; the first refusal (in rule order, ref checks before content checks) decides.',
+  description:
+    'A protection rule. Every rule whose pattern matches a ref applies; the first refusal (in rule order, ref checks before content checks) decides.',
   properties: {
-    pattern: { type: 'string', description: 'refs/heads/main, refs/heads/release/* (* within a component), refs/heads/** (across), refs/tags/v*' },
+    pattern: {
+      type: 'string',
+      description: 'refs/heads/main, refs/heads/release/* (* within a component), refs/heads/** (across), refs/tags/v*',
+    },
     description: { type: ['string', 'null'] },
     restrictPush: { ...people, description: 'Only these users and @groups may push to matching refs' },
     blockCreation: exemption,
@@ -52,7 +56,10 @@ export const policySchemas = {
   replaceBody: {
     type: 'object',
     additionalProperties: false,
-    properties: { repository: { type: 'string', description: 'Ignored: the path names the repository' }, rules: { type: 'array', items: ruleSchema } },
+    properties: {
+      repository: { type: 'string', description: 'Ignored: the path names the repository' },
+      rules: { type: 'array', items: ruleSchema },
+    },
     required: ['rules'],
   },
   replaceQuery: {
@@ -66,7 +73,11 @@ export const policySchemas = {
       dryRun: { type: 'boolean' },
       applied: { type: 'boolean' },
       changes: { type: 'array', items: { type: 'object', additionalProperties: true } },
-      summary: { type: 'array', items: { type: 'string' }, description: 'One line per change, as policy apply --dry-run prints them' },
+      summary: {
+        type: 'array',
+        items: { type: 'string' },
+        description: 'One line per change, as policy apply --dry-run prints them',
+      },
       rules: { type: 'array', items: storedRule },
     },
     required: ['repository', 'dryRun', 'applied', 'changes', 'summary', 'rules'],
@@ -80,7 +91,12 @@ export const policySchemas = {
   removeQuery: { type: 'object', properties: { position: { type: 'integer', minimum: 1 } }, required: ['position'] },
   removed: {
     type: 'object',
-    properties: { repository: { type: 'string' }, position: { type: 'integer' }, removed: storedRule, rules: { type: 'array', items: storedRule } },
+    properties: {
+      repository: { type: 'string' },
+      position: { type: 'integer' },
+      removed: storedRule,
+      rules: { type: 'array', items: storedRule },
+    },
     required: ['repository', 'position', 'removed', 'rules'],
   },
   checkBody: {

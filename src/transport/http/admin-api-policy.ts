@@ -48,7 +48,8 @@ export async function adminPolicyApi(app: FastifyInstance, options: AdminPolicyA
     if (err instanceof PushgateError && STATUS_BY_CODE[err.code]) {
       return reply.code(STATUS_BY_CODE[err.code]!).send({ error: err.code, message: err.message });
     }
-    if (err.statusCode && err.statusCode < 500) return reply.code(err.statusCode).send({ error: err.code ?? 'E_REQUEST', message: err.message });
+    if (err.statusCode && err.statusCode < 500)
+      return reply.code(err.statusCode).send({ error: err.code ?? 'E_REQUEST', message: err.message });
     request.log.error({ err }, 'admin API error');
     return reply.code(500).send({ error: 'E_INTERNAL', message: 'internal error; the server log has the details' });
   });
@@ -76,7 +77,14 @@ export async function adminPolicyApi(app: FastifyInstance, options: AdminPolicyA
       const changes = diffRules(current, rules);
       const dryRun = request.query.dryRun;
       const stored = !dryRun && changes.length ? await replaceRules(db, repo.name, rules) : current;
-      return { repository: repo.name, dryRun, applied: !dryRun && changes.length > 0, changes, summary: describeChanges(changes), rules: stored };
+      return {
+        repository: repo.name,
+        dryRun,
+        applied: !dryRun && changes.length > 0,
+        changes,
+        summary: describeChanges(changes),
+        rules: stored,
+      };
     },
   );
 
@@ -110,7 +118,9 @@ export async function adminPolicyApi(app: FastifyInstance, options: AdminPolicyA
       const record = await repository(request.body.repository);
       const resolved = await resolveRepoPath(dataDir, record.name);
       if (!resolved) throw new InvalidInputError(`${record.name} is not a repository in the data folder`);
-      const identity = user ? await getUser(db, user).then(async (u) => ({ username: u.username, groups: await groupsOfUser(db, u.id) })) : undefined;
+      const identity = user
+        ? await getUser(db, user).then(async (u) => ({ username: u.username, groups: await groupsOfUser(db, u.id) }))
+        : undefined;
       const rules = await listRules(db, record.name);
       const repo = await openRepository(resolved.gitDir);
       try {
@@ -129,9 +139,12 @@ export async function adminPolicyApi(app: FastifyInstance, options: AdminPolicyA
 
 /** Fastify drops unknown fields silently; a typo in an admin request must fail instead. */
 async function refuseUnknownTopLevelFields(request: FastifyRequest): Promise<void> {
-  const schema = request.routeOptions.schema?.body as { properties?: Record<string, unknown>; additionalProperties?: boolean } | undefined;
+  const schema = request.routeOptions.schema?.body as
+    { properties?: Record<string, unknown>; additionalProperties?: boolean } | undefined;
   const body = request.body;
-  if (!schema?.properties || schema.additionalProperties !== false || !body || typeof body !== 'object' || Array.isArray(body)) return;
+  if (!schema?.properties || schema.additionalProperties !== false || !body || typeof body !== 'object' || Array.isArray(body))
+    return;
   const unknown = Object.keys(body).filter((key) => !(key in schema.properties!));
-  if (unknown.length) throw new InvalidInputError(`unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, { fields: unknown });
+  if (unknown.length)
+    throw new InvalidInputError(`unknown field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`, { fields: unknown });
 }

@@ -38,7 +38,7 @@ const FATAL = 128;
  */
 export function handleSession(session: Session, ctx: SessionContext): void {
   const env: Record<string, string> = {};
-  session.on('env', (accept, reject, info) => {
+  session.on('env', (accept, _reject, info) => {
     // Only GIT_PROTOCOL means anything here; others are ignored (as sshd without AcceptEnv).
     if (info.key === 'GIT_PROTOCOL') env.GIT_PROTOCOL = info.val;
     accept?.();
