@@ -6,6 +6,7 @@ import type { AuditSink, ReceiveHooks } from './receive/types.js';
 import type { AccessControl } from './transport/access.js';
 import { gitHttp, type GitHttpService } from './transport/http/git-http.js';
 import { receivePackOverHttp } from './transport/http/receive-pack-service.js';
+import { uploadPackOverHttp } from './transport/http/upload-pack-service.js';
 import { OpenAccess } from './transport/open-access.js';
 
 export interface ServerOptions {
@@ -27,7 +28,7 @@ export interface ServerOptions {
   /** In-process hooks beside the repositories' executable ones. */
   hooks?: ReceiveHooks;
   logger?: Logger;
-  /** Extra services (upload-pack) or fastify plugins registered by other modules. */
+  /** More git services over HTTP (the same name replaces a built-in one). */
   extraServices?: GitHttpService[];
   configure?: (app: FastifyInstance) => Promise<void> | void;
 }
@@ -57,7 +58,11 @@ export async function createServer(options: ServerOptions): Promise<PushgateServ
     await gitHttp(scope, {
       dataDir: options.dataDir,
       access,
-      services: [receivePackOverHttp({ audit: options.audit, hooks: options.hooks, log }), ...(options.extraServices ?? [])],
+      services: [
+        receivePackOverHttp({ audit: options.audit, hooks: options.hooks, log }),
+        uploadPackOverHttp({ log }),
+        ...(options.extraServices ?? []),
+      ],
     });
   });
   const host = options.host ?? '127.0.0.1';

@@ -17,8 +17,8 @@ export interface PackPlan {
 /** Sort key of a packed object: pack number × 2^40 + offset (packs below 2^40 bytes, fewer than 2^13 packs). */
 const PACK_SPAN = 2 ** 40;
 const REF_UNIT = 2 ** 32;
-/** How far up a stored delta chain to look for a base the client will have (git's default depth). */
-const MAX_CHAIN = 50;
+/** How many members of a stored delta family to look at for a base, and how many bases to keep. */
+const MAX_FAMILY = 256;
 const MAX_CANDIDATES = 8;
 
 /**
@@ -74,20 +74,28 @@ export async function planPack(
     if (!(flags & SENT) && !clientHas) return undefined;
     return { key: id, oid, clientHas, load: async () => (await load(id)).data };
   };
-  const relatives = (pack: GeneratorPack, offset: number, up: boolean): DeltaBaseCandidate[] => {
+  /**
+   * Usable bases among the object's stored delta family, nearest first: a
+   * breadth-first walk over "is stored against" links in both directions
+   * (git put similar objects, mostly versions of one file, in one family).
+   */
+  const relatives = (pack: GeneratorPack, offset: number): DeltaBaseCandidate[] => {
     const found: DeltaBaseCandidate[] = [];
-    if (up) {
-      let at = pack.entryAt(offset).baseOffset;
-      for (let depth = 0; at >= 0 && depth < MAX_CHAIN && found.length < MAX_CANDIDATES; depth++) {
+    const seen = new Set<number>([offset]);
+    const queue = [offset];
+    for (let k = 0; k < queue.length && k < MAX_FAMILY && found.length < MAX_CANDIDATES; k++) {
+      const at = queue[k]!;
+      if (at !== offset) {
         const c = candidate(pack, at);
         if (c) found.push(c);
-        at = pack.entryAt(at).baseOffset;
       }
-    }
-    for (const at of pack.dependentsOf(offset)) {
-      if (found.length >= MAX_CANDIDATES) break;
-      const c = candidate(pack, at);
-      if (c) found.push(c);
+      const base = pack.entryAt(at).baseOffset;
+      for (const next of base >= 0 ? [base, ...pack.dependentsOf(at)] : pack.dependentsOf(at)) {
+        if (!seen.has(next)) {
+          seen.add(next);
+          queue.push(next);
+        }
+      }
     }
     return found;
   };
@@ -104,7 +112,7 @@ export async function planPack(
       const loadThis = () => load(ref);
       const copy: CopiedEntry = { kind: 'copy', key: ref, pack, position, entry, load: loadThis };
       if (entry.typeCode < PACK_TYPE.ofsDelta) {
-        const bases = thinBases && (entry.typeCode === PACK_TYPE.blob || entry.typeCode === PACK_TYPE.tree) ? relatives(pack, offset, false) : [];
+        const bases = thinBases && (entry.typeCode === PACK_TYPE.blob || entry.typeCode === PACK_TYPE.tree) ? relatives(pack, offset) : [];
         if (bases.some((c) => c.clientHas)) later.push({ kind: 'fresh', key: ref, load: loadThis, bases: bases.filter((c) => c.clientHas), stored: copy });
         else yield copy;
         continue;
@@ -115,7 +123,7 @@ export async function planPack(
       } else if (thinBases && marks.get(marks.idOf(pack.baseOid(entry))) & CLIENT_HAS) {
         yield copy;
       } else {
-        later.push({ kind: 'fresh', key: ref, load: loadThis, bases: relatives(pack, offset, true) });
+        later.push({ kind: 'fresh', key: ref, load: loadThis, bases: relatives(pack, offset) });
       }
     }
     yield* later;

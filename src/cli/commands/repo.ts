@@ -5,14 +5,16 @@ import { initRepository } from '../../repo/repository.js';
 import { isGitDir } from '../../repo/git-dir.js';
 import { normalizeRepoName } from '../../transport/repo-path.js';
 import { UsageError, type CliCommand } from '../command.js';
+import { REPO_ADMIN_USAGE, registerCreatedRepository, repoAdminActions } from './repo-admin.js';
 
 /** `pushgate repo create`: a bare repository written by pushgate itself. */
 export const repoCommand: CliCommand = {
   name: 'repo',
-  summary: 'Create repositories in a data folder',
-  usage: 'pushgate repo create <name> --data <dir> [--object-format sha1|sha256] [--default-branch main]',
+  summary: 'Create, list, configure and remove repositories',
+  usage: `pushgate repo create <name> --data <dir> [--object-format sha1|sha256] [--default-branch main]\n       ${REPO_ADMIN_USAGE}`,
   async run(args, io) {
     const [action, ...rest] = args;
+    if (action === 'list' || action === 'set' || action === 'remove') return repoAdminActions[action](rest, io);
     if (action !== 'create') throw new UsageError(`unknown action '${action ?? ''}'`);
     const { values, positionals } = parseArgs({
       args: rest,
@@ -36,8 +38,15 @@ export const repoCommand: CliCommand = {
       return 128;
     }
     await mkdir(path.dirname(gitDir), { recursive: true });
-    await initRepository(gitDir, { algo, defaultBranch: values['default-branch'] });
+    const repo = await initRepository(gitDir, { algo, defaultBranch: values['default-branch'] });
+    await repo.close();
+    const registry = await registerCreatedRepository({
+      dataDir: path.resolve(values.data),
+      databaseUrl: io.env.DATABASE_URL || undefined,
+      name: relative,
+    });
     io.stdout.write(`Created ${relative} (${algo}) in ${gitDir}\n`);
+    if (registry === 'deferred') io.stdout.write('The running server will register it on first access.\n');
     return 0;
   },
 };
