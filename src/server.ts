@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import type { PolicySource } from './policy/policy-source.js';
 import { createLogger } from './logger.js';
 import type { AuditSink, ReceiveHooks } from './receive/types.js';
 import type { AccessControl } from './transport/access.js';
@@ -25,6 +26,8 @@ export interface ServerOptions {
   allowAnonymousPush?: boolean;
   access?: AccessControl;
   audit?: AuditSink;
+  /** Branch-protection rules for every push (e.g. PgPolicySource). */
+  policy?: PolicySource;
   /** In-process hooks beside the repositories' executable ones. */
   hooks?: ReceiveHooks;
   logger?: Logger;
@@ -59,7 +62,7 @@ export async function createServer(options: ServerOptions): Promise<PushgateServ
       dataDir: options.dataDir,
       access,
       services: [
-        receivePackOverHttp({ audit: options.audit, hooks: options.hooks, log }),
+        receivePackOverHttp({ audit: options.audit, hooks: options.hooks, policy: options.policy, log }),
         uploadPackOverHttp({ log }),
         ...(options.extraServices ?? []),
       ],

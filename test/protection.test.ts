@@ -29,13 +29,10 @@ import { refPatternMatches } from '../src/policy/ref-pattern.js';
 import { normalizeRule } from '../src/policy/rule-input.js';
 import { PgPolicySource, listRules, replaceRules } from '../src/policy/rule-store.js';
 import { changedFiles } from '../src/policy/tree-changes.js';
-import { receivePack } from '../src/receive/service.js';
 import type { ReceiveCommand } from '../src/receive/command.js';
-import type { HookContext, ReceiveHooks, ReceivePackSession } from '../src/receive/types.js';
+import type { HookContext, ReceiveHooks } from '../src/receive/types.js';
 import { initRepository, openRepository } from '../src/repo/repository.js';
 import { adminPolicyApi } from '../src/transport/http/admin-api-policy.js';
-import type { GitHttpService } from '../src/transport/http/git-http.js';
-import { receivePackOverHttp } from '../src/transport/http/receive-pack-service.js';
 import { backendName, testDatabase } from './db-helpers.js';
 import { gitOk, refsOf, tempDir, WorkRepo } from './helpers/git.js';
 import { startTestServer } from './helpers/server.js';
@@ -76,39 +73,9 @@ const server = await startTestServer(t, {
   dataDir: td.dataDir,
   access,
   hooks,
-  // Until createServer takes `policy` (see the report), the receive-pack service is replaced by the
-  // same service with the PolicySource on its sessions. Once wired: `policy` instead of extraServices.
-  extraServices: [receivePackWithPolicy(policy, hooks)],
+  policy,
 });
 
-/** receivePackOverHttp, with `policy` on the session (what the lead's wiring will do). */
-function receivePackWithPolicy(source: PolicySource, inProcess: ReceiveHooks): GitHttpService {
-  const base = receivePackOverHttp({ hooks: inProcess });
-  return {
-    ...base,
-    async rpc(ctx) {
-      const repo = await openRepository(ctx.gitDir);
-      try {
-        const session: ReceivePackSession & { policy: PolicySource } = {
-          repo,
-          repoName: ctx.repoName,
-          input: ctx.input,
-          output: ctx.output,
-          statelessRpc: true,
-          gitProtocol: ctx.gitProtocol,
-          transport: 'http',
-          identity: ctx.identity,
-          remoteAddress: ctx.remoteAddress,
-          hooks: inProcess,
-          policy: source,
-        };
-        await receivePack(session);
-      } finally {
-        await repo.close();
-      }
-    },
-  };
-}
 
 interface Scenario {
   name: string;
@@ -609,7 +576,7 @@ t.test('rules that cannot be read fail closed', async (t) => {
   const broken = await startTestServer(t, {
     dataDir: td.dataDir,
     allowAnonymousPush: true,
-    extraServices: [receivePackWithPolicy(failing, {})],
+    policy: failing,
   });
   const r = await s.work.git(['push', '--porcelain', `${broken.url}/${s.name}`, 'main']);
   t.match(refLine(r.stdout, 'refs/heads/main'), '[remote rejected] (policy unavailable)');

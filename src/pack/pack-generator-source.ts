@@ -260,6 +260,11 @@ export class GeneratorPack {
     return entry.typeCode;
   }
 
+  /** The raw bytes [start, end) (at most COPY_CHUNK): a view valid until the next read of this pack. */
+  view(start: number, end: number): Buffer {
+    return this.window.read(start, end);
+  }
+
   /**
    * Hands the raw bytes [start, end) to `sink` in pieces of at most
    * COPY_CHUNK. Each piece is only valid during the call.

@@ -4,7 +4,7 @@ import { PACK_TYPE, type ObjectType } from '../objects/object-type.js';
 import { createObjectHasher, type HashAlgorithm } from '../objects/oid.js';
 import { createDelta } from './pack-generator-delta.js';
 import { PACK_ERROR } from './pack-errors.js';
-import type { GeneratorPack, StoredEntryInfo } from './pack-generator-source.js';
+import { COPY_CHUNK, type GeneratorPack, type StoredEntryInfo } from './pack-generator-source.js';
 import { encodePackHeader } from './pack-header.js';
 
 /** Identifies an entry within one generated pack (for OFS_DELTA bases): any number or string the caller chooses. */
@@ -31,7 +31,7 @@ export interface DeltaBaseCandidate {
   oid: string;
   /** The client has it: usable as a REF_DELTA base of a thin pack without being in the pack. */
   clientHas: boolean;
-  load(): Promise<Buffer>;
+  load(): Promise<{ type: ObjectType; data: Buffer }>;
 }
 
 /**
@@ -99,14 +99,13 @@ export async function* generatePack(entries: Iterable<GeneratorEntry>, options: 
     const copy = item.kind === 'copy' ? item : undefined;
     const stats = options.stats;
     if (stats) stats.total++;
-    if (copy && verifyCrc(copy)) {
-      writeCopied(out, copy, start, written, options.ofsDelta, stats);
+    if (copy && writeCopied(out, copy, start, written, options.ofsDelta, stats)) {
       const base = copy.baseKey;
       if (base !== undefined && (!written.has(base) || waiting.has(base))) waiting.add(copy.key);
     } else if (item.kind === 'fresh' && (await writeNewDelta(out, item, start, written, waiting, options))) {
       if (stats) stats.deltas++;
-    } else if (item.kind === 'fresh' && item.stored && verifyCrc(item.stored)) {
-      writeCopied(out, item.stored, start, written, options.ofsDelta, stats);
+    } else if (item.kind === 'fresh' && item.stored && writeCopied(out, item.stored, start, written, options.ofsDelta, stats)) {
+      // stored whole after all
     } else {
       if (copy) options.onBadCrc?.(copy);
       const object = await item.load();
@@ -124,7 +123,10 @@ export async function* generatePack(entries: Iterable<GeneratorEntry>, options: 
   yield* out.finish();
 }
 
-/** Tries the entry's delta bases in order; true when a new delta was written. */
+/** New deltas tried per object before it goes whole. */
+const MAX_DELTA_TRIES = 3;
+
+/** Tries the entry's usable delta bases in order; true when a new delta was written. */
 async function writeNewDelta(
   out: ChunkedOutput,
   item: FreshEntry,
@@ -134,27 +136,49 @@ async function writeNewDelta(
   options: GeneratePackOptions,
 ): Promise<boolean> {
   // A base in this pack must not wait on a later entry (which might wait on this one); else it must be the client's.
-  const base = item.bases?.find((c) => (written.has(c.key) ? !waiting.has(c.key) : c.clientHas));
-  if (!base) return false;
+  const usable = (item.bases ?? []).filter((c) => (written.has(c.key) ? !waiting.has(c.key) : c.clientHas)).slice(0, MAX_DELTA_TRIES);
+  if (usable.length === 0) return false;
   const object = await item.load();
   // git's bar for a new delta: at most half the object's size (less the id it has to name).
   const maxSize = Math.floor(object.data.length / 2) - 20;
   if (maxSize <= 0) return false;
-  const delta = createDelta(await base.load(), object.data, maxSize);
-  if (!delta) return false;
-  const baseAt = written.get(base.key);
-  if (options.ofsDelta && baseAt !== undefined) {
-    out.header(PACK_TYPE.ofsDelta, delta.length, start - baseAt);
-  } else {
-    out.header(PACK_TYPE.refDelta, delta.length);
-    out.push(Buffer.from(base.oid, 'hex'));
+  for (const base of usable) {
+    const baseObject = await base.load();
+    // The base's type becomes the result's: only the same type will do.
+    if (baseObject.type !== object.type) continue;
+    const delta = createDelta(baseObject.data, object.data, maxSize);
+    if (!delta) continue;
+    const baseAt = written.get(base.key);
+    if (options.ofsDelta && baseAt !== undefined) {
+      out.header(PACK_TYPE.ofsDelta, delta.length, start - baseAt);
+    } else {
+      out.header(PACK_TYPE.refDelta, delta.length);
+      out.push(Buffer.from(base.oid, 'hex'));
+    }
+    out.push(zlib.deflateSync(delta, { level: options.compressionLevel ?? zlib.constants.Z_DEFAULT_COMPRESSION }));
+    return true;
   }
-  out.push(zlib.deflateSync(delta, { level: options.compressionLevel ?? zlib.constants.Z_DEFAULT_COMPRESSION }));
-  return true;
+  return false;
 }
 
-function writeCopied(out: ChunkedOutput, item: CopiedEntry, start: number, written: Map<EntryKey, number>, ofsDelta: boolean, stats?: PackStats): void {
+/**
+ * Writes a stored entry with a new header; false (nothing written) when its
+ * bytes fail the index's CRC. git checks the CRC of every entry it reuses,
+ * so that a damaged pack is not passed on.
+ */
+function writeCopied(out: ChunkedOutput, item: CopiedEntry, start: number, written: Map<EntryKey, number>, ofsDelta: boolean, stats?: PackStats): boolean {
   const { entry, pack } = item;
+  // Most entries fit one window read: checked and copied from the same view.
+  const whole = entry.end - entry.offset <= COPY_CHUNK ? pack.view(entry.offset, entry.end) : undefined;
+  if (whole) {
+    if (zlib.crc32(whole) !== pack.crcAt(item.position)) return false;
+  } else {
+    let crc = 0;
+    pack.copy(entry.offset, entry.end, (piece) => {
+      crc = zlib.crc32(piece, crc);
+    });
+    if (crc !== pack.crcAt(item.position)) return false;
+  }
   if (stats) stats.reused++;
   if (entry.typeCode < PACK_TYPE.ofsDelta) {
     out.header(entry.typeCode, entry.size);
@@ -172,16 +196,9 @@ function writeCopied(out: ChunkedOutput, item: CopiedEntry, start: number, writt
       out.push(Buffer.from(pack.baseOid(entry), 'hex'));
     }
   }
-  pack.copy(entry.dataStart, entry.end, (piece) => out.push(piece));
-}
-
-/** git checks the index's CRC of every entry it reuses, so that a damaged pack is not passed on. */
-function verifyCrc(item: CopiedEntry): boolean {
-  let crc = 0;
-  item.pack.copy(item.entry.offset, item.entry.end, (piece) => {
-    crc = zlib.crc32(piece, crc);
-  });
-  return crc === item.pack.crcAt(item.position);
+  if (whole) out.push(whole.subarray(entry.dataStart - entry.offset));
+  else pack.copy(entry.dataStart, entry.end, (piece) => out.push(piece));
+  return true;
 }
 
 /** Collects output into fixed-size chunks and hashes each chunk as it fills. */

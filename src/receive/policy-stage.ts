@@ -1,7 +1,6 @@
 import type { ObjectReader } from '../objects/object-reader.js';
 import { checkUpdates } from '../policy/check-updates.js';
 import { evaluateNamespaceRules, readerFactSource } from '../policy/namespace-facts.js';
-import type { PolicySource } from '../policy/policy-source.js';
 import type { ResponseWriter } from '../protocol/response-writer.js';
 import { isAncestor } from '../repo/graph.js';
 import type { Quarantine } from '../repo/types.js';
@@ -51,8 +50,7 @@ async function runConfiguredNamespaceRules(ctx: PolicyStageContext, refused: Set
 
 async function runProtectionRules(ctx: PolicyStageContext, refused: Set<ReceiveCommand>): Promise<void> {
   const { session, writer } = ctx;
-  // Until ReceivePackSession declares `policy?: PolicySource`, read it structurally.
-  const policy = (session as { policy?: PolicySource }).policy;
+  const policy = session.policy;
   const pending = ctx.commands.filter((c) => c.pending);
   if (!policy || pending.length === 0) return;
 

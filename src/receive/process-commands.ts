@@ -46,7 +46,15 @@ export async function processCommands(ctx: ProcessContext): Promise<void> {
     }
   }
 
-  const refusedByRules = await runPolicyStage({ commands, objects, settings, writer, session });
+  const refusedByRules = await runPolicyStage({
+    commands,
+    objects,
+    settings,
+    writer,
+    session,
+    quarantine,
+    objectSizes: ctx.pushed ? (oid) => ctx.pushed!.sizeOf(oid) : undefined,
+  });
   failAllIfAtomic(ctx);
 
   const hookContext: HookContext = {

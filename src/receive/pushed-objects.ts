@@ -15,6 +15,8 @@ import { entryKind, parseTree } from '../objects/tree.js';
  */
 export class PushedObjects {
   private readonly types = new Map<string, ObjectType>();
+  /** Blob sizes, for policies that limit them without reading blobs again. */
+  private readonly sizes = new Map<string, number>();
   /** Referenced object → the type its referrer requires ('any' for a tag's target whose type the tag names loosely). */
   private readonly references = new Map<string, ObjectType>();
   private readonly fsck?: FsckSession;
@@ -32,6 +34,7 @@ export class PushedObjects {
   readonly visit = (rawOid: Buffer, type: ObjectType, data: Buffer): void => {
     const oid = rawOid.toString('hex');
     this.types.set(oid, type);
+    if (type === 'blob') this.sizes.set(oid, data.length);
     if (this.fsck) for (const finding of this.fsck.check(oid, type, data)) this.findings.push({ oid, finding });
     try {
       if (type === 'commit') {
@@ -55,6 +58,10 @@ export class PushedObjects {
 
   has(oid: string): boolean {
     return this.types.has(oid);
+  }
+
+  sizeOf(oid: string): number | undefined {
+    return this.sizes.get(oid);
   }
 
   get count(): number {

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
+import type { PolicySource } from '../policy/policy-source.js';
 import type { Repository } from '../repo/types.js';
 import type { ReceiveCommand } from './command.js';
 
@@ -84,6 +85,8 @@ export interface ReceivePackSession {
   remoteAddress?: string;
   audit?: AuditSink;
   hooks?: ReceiveHooks;
+  /** Branch-protection rules (absent: none). */
+  policy?: PolicySource;
   log?: Logger;
   /** Extra environment for executable hooks (e.g. REMOTE_USER). */
   hookEnv?: Record<string, string>;

@@ -6,7 +6,7 @@ import { walkCommits } from './commit-walk.js';
 import type { UploadObjects } from './object-access.js';
 import { CLIENT_HAS, ObjectMarks, SENT, type ObjectId } from './object-marks.js';
 import type { Pacer } from './pacer.js';
-import { ENTRY_BLOB, ENTRY_TREE, scanTree } from './tree-scan.js';
+import { ENTRY_GITLINK, ENTRY_TREE, nameHash, scanTree } from './tree-scan.js';
 
 export interface EnumerateInput {
   /** What the client asked for (any object type). */
@@ -22,8 +22,10 @@ export interface EnumerateInput {
 export interface Enumeration {
   /** Objects to send: commits newest first, then tags, then trees and blobs in walk order. */
   objects: ObjectId[];
-  /** SENT and CLIENT_HAS flags (the latter: possible bases of a thin pack). */
+  /** SENT and CLIENT_HAS flags (the latter: possible bases of a thin pack), and names. */
   marks: ObjectMarks;
+  /** Objects the client has, by name key (see ObjectMarks.nameKey): delta bases for new versions of them. */
+  clientByName: Map<number, ObjectId[]>;
 }
 
 /**
@@ -41,6 +43,7 @@ export async function enumerateObjects(
 ): Promise<Enumeration> {
   const hl = hashLength(objects.algo);
   const marks = new ObjectMarks(objects);
+  const clientByName = new Map<number, ObjectId[]>();
   const list: ObjectId[] = [];
   const add = (id: ObjectId) => {
     if (marks.get(id) & (SENT | CLIENT_HAS)) return false;
@@ -94,24 +97,35 @@ export async function enumerateObjects(
       }
     }
   }
-  return { objects: list, marks };
+  return { objects: list, marks, clientByName };
 
   async function markTreeKnown(root: ObjectId): Promise<void> {
+    rememberClientName(ROOT_KEY, root);
     const stack = [root];
     while (stack.length > 0) {
       const id = stack.pop()!;
       if (!marks.mark(id, CLIENT_HAS)) continue;
       const tree = await marks.read(id);
       if (!tree) continue; // the client's, not ours: nothing below it to mark
-      scanTree(tree.data, hl, (kind, data, at) => {
-        if (kind === ENTRY_TREE) stack.push(marks.idOfRaw(data, at, hl * 2));
-        else if (kind === ENTRY_BLOB) marks.mark(marks.idOfRaw(data, at, hl * 2), CLIENT_HAS);
+      scanTree(tree.data, hl, (kind, data, at, nameAt) => {
+        if (kind === ENTRY_GITLINK) return;
+        const child = marks.idOfRaw(data, at, hl * 2);
+        rememberClientName(nameHash(data, nameAt, at - 1) * 2 + (kind === ENTRY_TREE ? 1 : 0), child);
+        if (kind === ENTRY_TREE) stack.push(child);
+        else marks.mark(child, CLIENT_HAS);
       });
       await options.pacer?.step();
     }
   }
 
+  function rememberClientName(key: number, id: ObjectId): void {
+    const same = clientByName.get(key);
+    if (!same) clientByName.set(key, [id]);
+    else if (same.length < 4 && !same.includes(id)) same.push(id);
+  }
+
   async function addTree(root: ObjectId): Promise<void> {
+    if (!(marks.get(root) & (SENT | CLIENT_HAS))) marks.setName(root, 0, true);
     const stack = [root];
     const subtrees: ObjectId[] = [];
     while (stack.length > 0) {
@@ -120,9 +134,15 @@ export async function enumerateObjects(
       const tree = await marks.read(id);
       if (!tree || tree.type !== 'tree') throw new ObjectError('E_MISSING_OBJECT', `missing tree ${marks.hexOf(id)}`);
       subtrees.length = 0;
-      scanTree(tree.data, hl, (kind, data, at) => {
-        if (kind === ENTRY_TREE) subtrees.push(marks.idOfRaw(data, at, hl * 2));
-        else if (kind === ENTRY_BLOB) add(marks.idOfRaw(data, at, hl * 2));
+      scanTree(tree.data, hl, (kind, data, at, nameAt) => {
+        if (kind === ENTRY_GITLINK) return;
+        const child = marks.idOfRaw(data, at, hl * 2);
+        if (kind === ENTRY_TREE) {
+          subtrees.push(child);
+          if (!(marks.get(child) & (SENT | CLIENT_HAS))) marks.setName(child, nameHash(data, nameAt, at - 1), true);
+        } else if (add(child)) {
+          marks.setName(child, nameHash(data, nameAt, at - 1), false);
+        }
       });
       // Depth-first in entry order, like git's traversal.
       for (let k = subtrees.length - 1; k >= 0; k--) stack.push(subtrees[k]!);
@@ -130,6 +150,9 @@ export async function enumerateObjects(
     }
   }
 }
+
+/** The name key of root trees (an empty name). */
+const ROOT_KEY = 1;
 
 /** `oid` and, through annotated tags, what it points at: [{tag}, …, {final object}]. */
 async function peelChain(objects: UploadObjects, oid: string): Promise<{ oid: string; type: string }[]> {

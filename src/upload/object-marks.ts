@@ -7,6 +7,10 @@ export type ObjectId = PackedRef | string;
 export const SENT = 1;
 /** The client is known to have it (a possible thin-pack base). */
 export const CLIENT_HAS = 2;
+/** A name hash was recorded (see setName). */
+const NAMED = 4;
+/** Recorded as a tree entry (else a blob). */
+const TREE = 8;
 
 /**
  * Flags per object for one walk, in a byte array per pack indexed by
@@ -15,11 +19,34 @@ export const CLIENT_HAS = 2;
 export class ObjectMarks {
   private readonly packed: (Uint8Array | undefined)[];
   private readonly loose = new Map<string, number>();
+  /** Name hashes of tree entries (git's pack_name_hash), for finding delta bases by path. */
+  private readonly names: (Uint32Array | undefined)[];
+  private readonly looseNames = new Map<string, number>();
   /** Every flag set on some object so far. */
   private used = 0;
 
   constructor(private readonly objects: UploadObjects) {
     this.packed = objects.packs.map(() => undefined);
+    this.names = objects.packs.map(() => undefined);
+  }
+
+  /** Records the name an object was found under (the first one wins). */
+  setName(id: ObjectId, hash: number, isTree: boolean): void {
+    if (this.get(id) & NAMED) return;
+    this.mark(id, NAMED | (isTree ? TREE : 0));
+    if (typeof id === 'string') this.looseNames.set(id, hash);
+    else {
+      const n = packNumberOf(id);
+      (this.names[n] ??= new Uint32Array(this.objects.packs[n]!.objectCount))[positionOf(id)] = hash;
+    }
+  }
+
+  /** Name hash and kind as one number (hash × 2 + 1 for trees), or undefined when no name was recorded. */
+  nameKey(id: ObjectId): number | undefined {
+    const flags = this.get(id);
+    if (!(flags & NAMED)) return undefined;
+    const hash = typeof id === 'string' ? this.looseNames.get(id)! : this.names[packNumberOf(id)]![positionOf(id)]!;
+    return hash * 2 + (flags & TREE ? 1 : 0);
   }
 
   /** The id of the raw object id at bytes[at…]. */

@@ -1,7 +1,6 @@
 import { ObjectError } from '../errors.js';
 import { PACK_TYPE, type GitObject } from '../objects/object-type.js';
 import type { CopiedEntry, DeltaBaseCandidate, FreshEntry, GeneratorEntry, PackStats } from '../pack/pack-generator.js';
-import type { GeneratorPack } from '../pack/pack-generator-source.js';
 import type { UploadObjects } from './object-access.js';
 import { CLIENT_HAS, SENT, type ObjectId, type ObjectMarks } from './object-marks.js';
 import type { Pacer } from './pacer.js';
@@ -18,8 +17,10 @@ export interface PackPlan {
 const PACK_SPAN = 2 ** 40;
 const REF_UNIT = 2 ** 32;
 /** How many members of a stored delta family to look at for a base, and how many bases to keep. */
-const MAX_FAMILY = 256;
+const MAX_FAMILY = 64;
 const MAX_CANDIDATES = 8;
+/** Objects of one name kept as possible bases. */
+const MAX_NAMESAKES = 4;
 
 /**
  * Decides where each object comes from and in what order it is written:
@@ -39,6 +40,7 @@ export async function planPack(
   objects: UploadObjects,
   list: readonly ObjectId[],
   marks: ObjectMarks,
+  clientByName: ReadonlyMap<number, readonly ObjectId[]>,
   options: { thin: boolean; pacer?: Pacer; counter?: { count: number } },
 ): Promise<PackPlan> {
   const loose: string[] = [];
@@ -63,30 +65,56 @@ export async function planPack(
   };
   const thinBases = options.thin && marks.any(CLIENT_HAS);
 
-  /** The object stored at `offset` of `pack` as a delta base, when it is sent or (thin) the client has it. */
-  const candidate = (pack: GeneratorPack, offset: number): DeltaBaseCandidate | undefined => {
+  /** The object stored at `offset` of pack `n` as a delta base, when it is sent or (thin) the client has it. */
+  const candidate = (n: number, offset: number, clientOnly: boolean): DeltaBaseCandidate | undefined => {
+    const pack = objects.packs[n]!;
     const position = pack.positionAt(offset);
     if (position < 0) return undefined;
-    const oid = pack.oidAt(position);
-    const id = marks.idOf(oid);
-    const flags = marks.get(id);
+    let id: ObjectId = n * REF_UNIT + position;
+    let flags = marks.getAt(n, position);
+    // Marks sit on the first pack holding an object; look it up by id only when there are others.
+    if (flags === 0 && objects.packs.length > 1) flags = marks.get((id = marks.idOf(pack.oidAt(position))));
     const clientHas = thinBases && (flags & CLIENT_HAS) !== 0;
-    if (!(flags & SENT) && !clientHas) return undefined;
-    return { key: id, oid, clientHas, load: async () => (await load(id)).data };
+    if (!clientHas && (clientOnly || !(flags & SENT))) return undefined;
+    const key = id;
+    return { key, oid: pack.oidAt(position), clientHas, load: () => load(key) };
+  };
+  /** Objects with the same name (and kind) as `id`: the client's (thin), then (unless clientOnly) others sent. */
+  let sentByName: Map<number, ObjectId[]> | undefined;
+  const namesakes = (id: ObjectId, clientOnly = false): DeltaBaseCandidate[] => {
+    const key = marks.nameKey(id);
+    if (key === undefined) return [];
+    if (!sentByName && !clientOnly) {
+      sentByName = new Map();
+      for (const other of list) {
+        const k = marks.nameKey(other);
+        if (k === undefined) continue;
+        const same = sentByName.get(k);
+        if (!same) sentByName.set(k, [other]);
+        else if (same.length < MAX_NAMESAKES) same.push(other);
+      }
+    }
+    const found: DeltaBaseCandidate[] = [];
+    for (const other of [...(thinBases ? (clientByName.get(key) ?? []) : []), ...(clientOnly ? [] : (sentByName!.get(key) ?? []))]) {
+      if (other === id) continue;
+      found.push({ key: other, oid: marks.hexOf(other), clientHas: (marks.get(other) & CLIENT_HAS) !== 0, load: () => load(other) });
+    }
+    return found;
   };
   /**
    * Usable bases among the object's stored delta family, nearest first: a
    * breadth-first walk over "is stored against" links in both directions
    * (git put similar objects, mostly versions of one file, in one family).
    */
-  const relatives = (pack: GeneratorPack, offset: number): DeltaBaseCandidate[] => {
+  const relatives = (n: number, offset: number, clientOnly: boolean): DeltaBaseCandidate[] => {
+    const pack = objects.packs[n]!;
     const found: DeltaBaseCandidate[] = [];
     const seen = new Set<number>([offset]);
     const queue = [offset];
     for (let k = 0; k < queue.length && k < MAX_FAMILY && found.length < MAX_CANDIDATES; k++) {
       const at = queue[k]!;
       if (at !== offset) {
-        const c = candidate(pack, at);
+        const c = candidate(n, at, clientOnly);
         if (c) found.push(c);
       }
       const base = pack.entryAt(at).baseOffset;
@@ -112,8 +140,14 @@ export async function planPack(
       const loadThis = () => load(ref);
       const copy: CopiedEntry = { kind: 'copy', key: ref, pack, position, entry, load: loadThis };
       if (entry.typeCode < PACK_TYPE.ofsDelta) {
-        const bases = thinBases && (entry.typeCode === PACK_TYPE.blob || entry.typeCode === PACK_TYPE.tree) ? relatives(pack, offset) : [];
-        if (bases.some((c) => c.clientHas)) later.push({ kind: 'fresh', key: ref, load: loadThis, bases: bases.filter((c) => c.clientHas), stored: copy });
+        // A thin pack: a whole object may be better sent as a delta against a version the client has
+        // (the same name in the trees it has, or else its stored family).
+        let bases: DeltaBaseCandidate[] = [];
+        if (thinBases && (entry.typeCode === PACK_TYPE.blob || entry.typeCode === PACK_TYPE.tree)) {
+          bases = namesakes(ref, true);
+          if (bases.length === 0) bases = relatives(n, offset, true);
+        }
+        if (bases.length > 0) later.push({ kind: 'fresh', key: ref, load: loadThis, bases, stored: copy });
         else yield copy;
         continue;
       }
@@ -123,11 +157,11 @@ export async function planPack(
       } else if (thinBases && marks.get(marks.idOf(pack.baseOid(entry))) & CLIENT_HAS) {
         yield copy;
       } else {
-        later.push({ kind: 'fresh', key: ref, load: loadThis, bases: relatives(pack, offset) });
+        later.push({ kind: 'fresh', key: ref, load: loadThis, bases: [...relatives(n, offset, false), ...namesakes(ref)] });
       }
     }
     yield* later;
-    for (const oid of loose) yield { kind: 'fresh', key: oid, load: () => load(oid) };
+    for (const oid of loose) yield { kind: 'fresh', key: oid, load: () => load(oid), bases: namesakes(oid) };
   }
 
   return { count: list.length, stats, entries };

@@ -46,7 +46,7 @@ export async function sendPack(objects: UploadObjects, commits: CommitStore, cha
     await counting.update(counted.count);
     await channel.keepAliveIfIdle();
   });
-  const plan = await planPack(objects, found.objects, found.marks, { thin: request.thin, pacer: countPacer, counter: counted });
+  const plan = await planPack(objects, found.objects, found.marks, found.clientByName, { thin: request.thin, pacer: countPacer, counter: counted });
   await counting.done(found.objects.length);
 
   let bytes = 0;

@@ -2,9 +2,18 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { describeChanges, diffRules } from '../../policy/policy-diff.js';
 import { formatPolicy, parsePolicy, type PolicyFormat } from '../../policy/policy-file.js';
+import type { ProtectionRule } from '../../policy/protection-rule.js';
 import { listRules, replaceRules, requireKnownSubjects } from '../../policy/rule-store.js';
 import { UsageError, type CliCommand, type CliIO } from '../command.js';
-import { COMMON_OPTIONS, DATA_USAGE, databaseTarget, expectPositionals, printJson, withDatabase } from './account-cli.js';
+import {
+  COMMON_OPTIONS,
+  DATA_USAGE,
+  databaseTarget,
+  expectPositionals,
+  printJson,
+  withDatabase,
+  type DatabaseTarget,
+} from './account-cli.js';
 import { repositoryFor } from './policy-cli.js';
 
 const USAGE = [
@@ -57,9 +66,9 @@ export const policyCommand: CliCommand = {
 
 async function apply(
   io: CliIO,
-  target: ReturnType<typeof databaseTarget>,
+  target: DatabaseTarget,
   repoName: string,
-  rules: Parameters<typeof replaceRules>[2],
+  rules: ProtectionRule[],
   dryRun: boolean,
   json: boolean | undefined,
 ): Promise<number> {

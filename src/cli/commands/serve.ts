@@ -2,10 +2,12 @@ import { parseArgs } from 'node:util';
 import path from 'node:path';
 import { openAccounts } from '../../auth/accounts.js';
 import { createLogger } from '../../logger.js';
+import { PgPolicySource } from '../../policy/rule-store.js';
 import { openRepository } from '../../repo/repository.js';
 import { createServer } from '../../server.js';
 import { allowAnonymousPush } from '../../transport/anonymous-push.js';
 import { adminApi } from '../../transport/http/admin-api.js';
+import { adminPolicyApi } from '../../transport/http/admin-api-policy.js';
 import { resolveRepoPath } from '../../transport/repo-path.js';
 import { startSshServer } from '../../transport/ssh/server.js';
 import { UsageError, type CliCommand } from '../command.js';
@@ -54,15 +56,18 @@ export const serveCommand: CliCommand = {
     });
     const access = values['allow-anonymous-push'] ? allowAnonymousPush(accounts.access) : accounts.access;
     if (values['allow-anonymous-push']) log.warn('anonymous push is allowed to every repository (--allow-anonymous-push)');
+    const policy = new PgPolicySource(accounts.db);
     const server = await createServer({
       dataDir,
       host: values.host,
       httpPort,
       access,
       audit: accounts.audit,
+      policy,
       logger: log,
       configure: async (app) => {
         await app.register(adminApi, { prefix: '/api/v1', db: accounts.db, dataDir, access: accounts.access });
+        await app.register(adminPolicyApi, { prefix: '/api/v1', db: accounts.db, dataDir, access: accounts.access });
       },
     });
     await server.listen();
@@ -76,6 +81,7 @@ export const serveCommand: CliCommand = {
             hostKey: values['ssh-host-key'],
             access,
             audit: accounts.audit,
+            policy,
             log,
           });
 

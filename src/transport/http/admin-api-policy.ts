@@ -9,7 +9,6 @@ import { getRepository, type RepositoryRecord } from '../../db/repositories.js';
 import { PushgateError } from '../../errors.js';
 import { dryRunUpdate, resolveUpdateSide, verdictOf } from '../../policy/dry-run.js';
 import { describeChanges, diffRules } from '../../policy/policy-diff.js';
-import type { ProtectionRule } from '../../policy/protection-rule.js';
 import { normalizeRule } from '../../policy/rule-input.js';
 import { addRule, listRules, removeRule, replaceRules, requireKnownSubjects } from '../../policy/rule-store.js';
 import { openRepository } from '../../repo/repository.js';
@@ -93,7 +92,7 @@ export async function adminPolicyApi(app: FastifyInstance, options: AdminPolicyA
     { schema: { params: s.repoParams, body: s.addBody, response: respondsWith(s.policy, 201) } },
     async (request, reply) => {
       const repo = await repository(request.params['*']);
-      const rules = await addRule(db, repo.name, normalizeRule(request.body.rule) as ProtectionRule, request.body.position);
+      const rules = await addRule(db, repo.name, normalizeRule(request.body.rule), request.body.position);
       return reply.code(201).send({ repository: repo.name, rules });
     },
   );

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { PolicySource } from '../../policy/policy-source.js';
 import { FLUSH_PKT, pktLine } from '../../protocol/pkt-line.js';
 import { receivePack } from '../../receive/service.js';
 import { writeToStream } from '../../receive/write-stream.js';
@@ -7,7 +8,12 @@ import { openRepository } from '../../repo/repository.js';
 import type { GitHttpService } from './git-http.js';
 
 /** receive-pack behind smart HTTP: --advertise-refs for info/refs, --stateless-rpc for the POST. */
-export function receivePackOverHttp(options: { audit?: AuditSink; hooks?: ReceiveHooks; log?: Logger }): GitHttpService {
+export function receivePackOverHttp(options: {
+  audit?: AuditSink;
+  hooks?: ReceiveHooks;
+  policy?: PolicySource;
+  log?: Logger;
+}): GitHttpService {
   return {
     name: 'git-receive-pack',
     access: 'write',
@@ -46,6 +52,7 @@ export function receivePackOverHttp(options: { audit?: AuditSink; hooks?: Receiv
           remoteAddress: ctx.remoteAddress,
           audit: options.audit,
           hooks: options.hooks,
+          policy: options.policy,
           log: options.log,
           hookEnv: httpHookEnv(ctx.identity?.username, ctx.remoteAddress),
         });

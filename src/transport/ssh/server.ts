@@ -1,5 +1,6 @@
 import net from 'node:net';
 import type { Logger } from 'pino';
+import type { PolicySource } from '../../policy/policy-source.js';
 import ssh2 from 'ssh2';
 import { defaultSshHostKeyPath } from '../../db/data-paths.js';
 import { receivePack } from '../../receive/service.js';
@@ -25,6 +26,7 @@ export interface SshServerOptions {
   access: AccessControl;
   audit?: AuditSink;
   hooks?: ReceiveHooks;
+  policy?: PolicySource;
   log: Logger;
   /** From TCP connect to authenticated. Default 30 s. */
   handshakeTimeoutMs?: number;
@@ -82,6 +84,7 @@ export async function startSshServer(options: SshServerOptions): Promise<SshServ
           dataDir: options.dataDir,
           access: options.access,
           audit: options.audit,
+          policy: options.policy,
           hooks: options.hooks,
           services,
           identity: identity!,

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { PolicySource } from '../../policy/policy-source.js';
 import type { ServerChannel, Session } from 'ssh2';
 import type { Repository } from '../../repo/types.js';
 import type { AuditSink, Identity, ReceiveHooks, ReceivePackOutcome, ReceivePackSession } from '../../receive/types.js';
@@ -23,6 +24,7 @@ export interface SessionContext {
   access: AccessControl;
   audit?: AuditSink;
   hooks?: ReceiveHooks;
+  policy?: PolicySource;
   services: SshGitServices;
   identity: Identity;
   remoteAddress?: string;
@@ -121,7 +123,7 @@ async function runExec(
     log.info({ repo: resolved.name }, 'ssh git service');
     const outcome =
       service === 'git-receive-pack'
-        ? await ctx.services.receivePack({ ...common, audit: ctx.audit, hooks: ctx.hooks, hookEnv: sshHookEnv(ctx) })
+        ? await ctx.services.receivePack({ ...common, audit: ctx.audit, hooks: ctx.hooks, policy: ctx.policy, hookEnv: sshHookEnv(ctx) })
         : await uploadPack!(common);
     exitCode = outcome.exitCode;
   } finally {
