@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { FLUSH_PKT, pktLine } from '../src/protocol/pkt-line.js';
@@ -182,7 +182,7 @@ t.test('clone and fetch over stdio, protocol v0 and v2, checked with fsck', asyn
   const { source, work } = await makeSource(dir);
   for (const version of ['0', '2']) {
     const clone = path.join(dir, `clone-v${version}.git`);
-    const r = await git(['-c', `protocol.version=${version}`, 'clone', '--mirror', `--upload-pack=${PUSHGATE_UPLOAD_PACK}`, source, clone]);
+    const r = await git(['-c', `protocol.version=${version}`, 'clone', '--mirror', '--no-local', `--upload-pack=${PUSHGATE_UPLOAD_PACK}`, source, clone]);
     t.equal(r.code, 0, r.stderr);
     t.same(await refsOf(clone), await refsOf(source), `v${version}: every ref cloned`);
     t.equal(await gitOk(['--git-dir', clone, 'symbolic-ref', 'HEAD']), 'refs/heads/main', `v${version}: HEAD follows the source's`);
@@ -238,7 +238,7 @@ t.test('tags: include-tag follows new tags on fetched commits; --tags fetches al
   const { source, work } = await makeSource(dir);
   for (const version of ['0', '2']) {
     const clone = path.join(dir, `tags-v${version}`);
-    await gitOk(['-c', `protocol.version=${version}`, 'clone', '-q', '--no-tags', '--single-branch', `--upload-pack=${PUSHGATE_UPLOAD_PACK}`, source, clone]);
+    await gitOk(['-c', `protocol.version=${version}`, 'clone', '-q', '--no-local', '--no-tags', '--single-branch', `--upload-pack=${PUSHGATE_UPLOAD_PACK}`, source, clone]);
     t.same((await gitOk(['-C', clone, 'tag'])).split('\n').filter(Boolean), [], 'no tags yet');
     await work.commit(`tagged-${version}`);
     await work.gitOk(['tag', '-a', `auto-${version}`, '-m', 'follows the branch']);
@@ -252,7 +252,7 @@ t.test('tags: include-tag follows new tags on fetched commits; --tags fetches al
     t.equal((await git(['-C', clone, 'fsck', '--no-dangling'])).code, 0);
 
     const follow = path.join(dir, `follow-v${version}`);
-    await gitOk(['-c', `protocol.version=${version}`, 'clone', '-q', '--single-branch', '--branch', 'topic', `--upload-pack=${PUSHGATE_UPLOAD_PACK}`, source, follow]);
+    await gitOk(['-c', `protocol.version=${version}`, 'clone', '-q', '--no-local', '--single-branch', '--branch', 'topic', `--upload-pack=${PUSHGATE_UPLOAD_PACK}`, source, follow]);
     await work.gitOk(['checkout', '-q', 'topic']);
     await work.commit(`topic-${version}`);
     await work.gitOk(['tag', '-a', `topic-tag-${version}`, '-m', 'on topic']);
@@ -470,6 +470,35 @@ t.test('wants the client may not have, hidden refs and errors', async (t) => {
   const notRepo = await runBytes('node', [PUSHGATE_BIN, 'upload-pack', path.join(dir, 'missing')], Buffer.alloc(0));
   t.equal(notRepo.code, 128);
   t.match(notRepo.stderr, /does not appear to be a git repository/);
+
+  // --timeout: a client that stops talking is cut off.
+  const repo = await openRepository(source);
+  t.teardown(() => repo.close());
+  const silent = new PassThrough();
+  const started = Date.now();
+  const outcome = await uploadPack({ repo, input: silent, output: new PassThrough().resume(), timeoutSeconds: 1, transport: 'stdio' });
+  t.equal(outcome.exitCode, 128, 'timed out');
+  t.ok(Date.now() - started < 10_000, 'within the timeout');
+});
+
+t.test('a stored entry whose CRC does not match its index is sent deflated afresh, with git\'s error line', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.teardown(cleanup);
+  const { source } = await makeSource(dir);
+  const packDir = path.join(source, 'objects', 'pack');
+  const idxPath = path.join(packDir, (await readdir(packDir)).find((n) => n.endsWith('.idx'))!);
+  const idx = await readFile(idxPath);
+  const count = idx.readUInt32BE(8 + 255 * 4);
+  const crcAt = 8 + 1024 + count * 20;
+  idx.writeUInt32BE((idx.readUInt32BE(crcAt) ^ 0xffff) >>> 0, crcAt); // the first object's CRC
+  await writeFile(idxPath, idx);
+  const damaged = idx.toString('hex', 8 + 1024, 8 + 1024 + 20);
+  const clone = path.join(dir, 'crc.git');
+  const r = await git(['clone', '--mirror', '--no-local', '--progress', `--upload-pack=${PUSHGATE_UPLOAD_PACK}`, source, clone]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, `remote: error: bad packed object CRC for ${damaged}`);
+  t.same(await refsOf(clone), await refsOf(source));
+  t.equal((await git(['--git-dir', clone, 'fsck', '--no-dangling'])).code, 0);
 });
 
 t.test('packs about as small as git: thin fetch after a repack, fetch of one branch', async (t) => {

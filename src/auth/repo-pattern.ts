@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../db/errors.js';
+import { globToRegExp } from '../glob.js';
 
 /**
  * Repository patterns in grants: a name (`team/app`, `team/app.git`) or a
@@ -38,28 +39,4 @@ export function repoPatternMatches(pattern: string, repoName: string): boolean {
 
 function stripGitSuffix(name: string): string {
   return name.endsWith('.git') ? name.slice(0, -4) : name;
-}
-
-function globToRegExp(glob: string): RegExp {
-  let source = '';
-  for (let i = 0; i < glob.length; i++) {
-    const ch = glob[i]!;
-    if (ch === '*' && glob[i + 1] === '*') {
-      // `**/` also matches nothing, so `team/**/app` matches `team/app`.
-      if (glob[i + 2] === '/') {
-        source += '(?:.*/)?';
-        i += 2;
-      } else {
-        source += '.*';
-        i += 1;
-      }
-    } else if (ch === '*') {
-      source += '[^/]*';
-    } else if (ch === '?') {
-      source += '[^/]';
-    } else {
-      source += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-    }
-  }
-  return new RegExp(`^${source}$`);
 }

@@ -69,8 +69,6 @@ export interface GeneratePackOptions {
   compressionLevel?: number;
   /** Size of the chunks yielded (the last one may be shorter). */
   chunkSize?: number;
-  /** Called after each entry, with how many were written. */
-  onEntry?(written: number): void;
   /** A copied entry whose bytes fail the index's CRC: it is deflated afresh instead. */
   onBadCrc?(entry: CopiedEntry): void;
   /** Filled in as entries are written. */
@@ -114,7 +112,6 @@ export async function* generatePack(entries: Iterable<GeneratorEntry>, options: 
     }
     written.set(item.key, start);
     count++;
-    options.onEntry?.(count);
     if (out.hasReady) yield* out.drain();
   }
   if (count !== options.objectCount) {

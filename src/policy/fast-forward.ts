@@ -1,4 +1,4 @@
-import { DateQueue } from './date-queue.js';
+import { DateQueue } from '../repo/date-queue.js';
 import type { CommitInfo, HistoryReader } from './history-reader.js';
 
 const FROM_NEW = 1;

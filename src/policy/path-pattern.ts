@@ -1,4 +1,4 @@
-import { GlobCache } from './glob.js';
+import { GlobCache } from '../glob.js';
 
 const cache = new GlobCache();
 

@@ -1,5 +1,5 @@
 import { isValidRefName } from '../objects/refname.js';
-import { GlobCache, isGlob } from './glob.js';
+import { GlobCache, isGlob } from '../glob.js';
 
 const cache = new GlobCache();
 

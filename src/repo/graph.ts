@@ -2,6 +2,7 @@ import { parseCommit, commitDate } from '../objects/commit.js';
 import type { ObjectReader } from '../objects/object-reader.js';
 import { parseTag } from '../objects/tag.js';
 import { entryKind, parseTree } from '../objects/tree.js';
+import { DateQueue } from './date-queue.js';
 
 // git's limit when peeling tag chains.
 const MAX_TAG_DEPTH = 64;
@@ -45,7 +46,7 @@ export async function isAncestor(reader: ObjectReader, ancestor: string, descend
   if (target.oid === start.oid) return true;
   const first = await loadCommit(reader, start.oid);
   if (!first) return false;
-  const queue = new DateQueue();
+  const queue = new DateQueue<CommitNode>();
   const seen = new Set<string>([first.oid]);
   queue.push(first);
   for (let node = queue.pop(); node; node = queue.pop()) {
@@ -60,43 +61,6 @@ export async function isAncestor(reader: ObjectReader, ancestor: string, descend
   return false;
 }
 
-/** A max-heap on commit date: newest first, like git's commit queue. */
-class DateQueue {
-  private readonly heap: CommitNode[] = [];
-
-  push(node: CommitNode): void {
-    const heap = this.heap;
-    heap.push(node);
-    let i = heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (heap[parent]!.date >= heap[i]!.date) break;
-      [heap[parent], heap[i]] = [heap[i]!, heap[parent]!];
-      i = parent;
-    }
-  }
-
-  pop(): CommitNode | undefined {
-    const heap = this.heap;
-    const top = heap[0];
-    const last = heap.pop();
-    if (heap.length > 0 && last) {
-      heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let largest = i;
-        if (left < heap.length && heap[left]!.date > heap[largest]!.date) largest = left;
-        if (right < heap.length && heap[right]!.date > heap[largest]!.date) largest = right;
-        if (largest === i) break;
-        [heap[largest], heap[i]] = [heap[i]!, heap[largest]!];
-        i = largest;
-      }
-    }
-    return top;
-  }
-}
 
 export interface ConnectivityOptions {
   /**
@@ -184,7 +148,7 @@ export async function newCommits(
   if (!start || start.type !== 'commit' || !(await isNew(start.oid))) return result;
   const first = await loadCommit(reader, start.oid);
   if (!first) return result;
-  const queue = new DateQueue();
+  const queue = new DateQueue<CommitNode>();
   const seen = new Set<string>([first.oid]);
   queue.push(first);
   for (let node = queue.pop(); node && result.length < limit; node = queue.pop()) {

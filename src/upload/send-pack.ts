@@ -50,6 +50,7 @@ export async function sendPack(objects: UploadObjects, commits: CommitStore, cha
   await counting.done(found.objects.length);
 
   let bytes = 0;
+  const damaged: string[] = [];
   const chunkSize = channel.sidebandMax ? channel.bandPayload : 64 * 1024;
   const stream = generatePack(plan.entries(), {
     algo: objects.algo,
@@ -58,11 +59,14 @@ export async function sendPack(objects: UploadObjects, commits: CommitStore, cha
     compressionLevel: request.compressionLevel,
     chunkSize,
     stats: plan.stats,
+    onBadCrc: (entry) => damaged.push(objects.hexOf(entry.key as number)),
   });
   for await (const chunk of stream) {
     bytes += chunk.length;
     await channel.data(chunk);
   }
+  // As pack-objects' stderr would have it (upload-pack relays that on band 2 whatever no-progress says).
+  for (const oid of damaged) await channel.progress(`error: bad packed object CRC for ${oid}\n`);
   const s = plan.stats;
   await say(`Total ${s.total} (delta ${s.deltas}), reused ${s.reused} (delta ${s.reusedDeltas}), pack-reused 0\n`);
   return { objects: plan.count, bytes };

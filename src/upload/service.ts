@@ -10,7 +10,7 @@ import { withIdleTimeout } from './idle-timeout.js';
 import { UploadObjects } from './object-access.js';
 import { requestedProtocolVersion } from './protocol-version.js';
 import { RefView } from './ref-view.js';
-import { readUploadSettings } from './settings.js';
+import { readUploadSettings, type UploadSettings } from './settings.js';
 import type { UploadPackOutcome, UploadPackSession } from './types.js';
 import { serveV0 } from './v0-service.js';
 import { serveV2 } from './v2-service.js';
@@ -27,11 +27,17 @@ const MAX_REQUEST_BYTES = 64 * 1024 * 1024;
 export async function uploadPack(session: UploadPackSession): Promise<UploadPackOutcome> {
   const startedAt = Date.now();
   const { repo } = session;
-  await repo.reloadConfig();
-  const settings = readUploadSettings(repo.config);
   const version = requestedProtocolVersion(session.gitProtocol);
-  const channel = new UploadChannel(session.output, session.stderr, settings.keepAliveSeconds);
   const log = session.log?.child({ repo: session.repoName ?? repo.gitDir, transport: session.transport, user: session.identity?.username });
+  const stats = { objects: 0, packBytes: 0, wants: 0, haves: 0 };
+  let settings: UploadSettings;
+  try {
+    await repo.reloadConfig();
+    settings = readUploadSettings(repo.config);
+  } catch (err) {
+    return fail(session, new UploadChannel(session.output, session.stderr, 0), stats, err, log);
+  }
+  const channel = new UploadChannel(session.output, session.stderr, settings.keepAliveSeconds);
 
   if (version === 2 && session.advertiseOnly) {
     // The v2 advertisement names capabilities only: no need to look at refs or packs.
@@ -39,7 +45,6 @@ export async function uploadPack(session: UploadPackSession): Promise<UploadPack
     return { exitCode: 0 };
   }
 
-  const stats = { objects: 0, packBytes: 0, wants: 0, haves: 0 };
   let objects: UploadObjects | undefined;
   try {
     objects = await UploadObjects.open(repo);
