@@ -17,7 +17,8 @@ export async function* withIdleTimeout(source: AsyncIterable<Buffer | string>, s
       if (next.done) return;
       yield next.value;
     } catch (error) {
-      await iterator.return?.();
+      // Not awaited: a stream's iterator finishes only after the read that is still pending.
+      iterator.return?.()?.catch(() => undefined);
       throw error;
     } finally {
       clearTimeout(timer);
