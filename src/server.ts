@@ -61,6 +61,7 @@ export async function createServer(options: ServerOptions): Promise<PushgateServ
     await gitHttp(scope, {
       dataDir: options.dataDir,
       access,
+      audit: options.audit,
       services: [
         receivePackOverHttp({ audit: options.audit, hooks: options.hooks, policy: options.policy, log }),
         uploadPackOverHttp({ log }),

@@ -686,7 +686,18 @@ t.test(`HTTP: tokens as git passwords through the server, admin API beside it ($
 
   const api = await fetch(`${server.url}/api/v1/audit?repo=demo`, { headers: { authorization: `Bearer ${root}` } });
   t.equal(api.status, 200);
-  t.match(await api.json(), [{ username: 'alice', transport: 'http' }]);
+  const entries = (await api.json()) as { username?: string; result: string; error?: string }[];
+  t.match(entries.at(-1), { username: 'alice', transport: 'http', result: 'accepted' });
+  // Refused attempts are recorded too: bob without write access, three bad credentials (no user known).
+  t.same(
+    entries
+      .filter((e) => e.result === 'rejected')
+      .map((e) => `${e.username ?? '-'}: ${e.error}`)
+      .sort(),
+    ['-: authentication failed', '-: authentication failed', '-: authentication failed', 'bob: permission denied'],
+  );
+  const missing = await queryAuditLog(db, { repo: 'nope.git' });
+  t.match(missing, [{ username: 'alice', result: 'rejected', error: 'repository not found' }]);
   t.equal((await fetch(`${server.url}/api/v1/users`, { headers: { authorization: `Bearer ${alice}` } })).status, 403);
 });
 

@@ -227,7 +227,11 @@ t.test(`git over SSH with the real OpenSSH client (${backendName})`, async (t) =
     }
     t.same(await refsOf(demo), refsBefore, 'the repository did not change');
     t.same(await refsOf(outside), outsideBefore, 'nothing outside the folder changed');
-    t.equal((await queryAuditLog(db, { limit: 1000 })).length, auditBefore, 'refused before receive-pack: no push to record');
+    // Authenticated attempts refused before receive-pack are recorded too (not the unauthenticated ones).
+    const refused = (await queryAuditLog(db, { limit: 1000 })).slice(0, -auditBefore || undefined);
+    t.equal(refused.length, 7, 'one record per authenticated refused attempt');
+    t.ok(refused.every((e) => e.result === 'rejected' && e.transport === 'ssh'));
+    t.match(refused.map((e) => e.error).sort(), ['permission denied', ...Array(6).fill('repository not found')]);
   });
 
   await t.test('shell, pty, other commands, fetch, exit status, GIT_PROTOCOL', async (t) => {

@@ -141,8 +141,14 @@ t.test('ref advertisement: same bytes as git upload-pack (agent aside)', async (
   const unborn = path.join(dir, 'unborn.git');
   await gitOk(['clone', '-q', '--mirror', source, unborn]);
   await gitOk(['--git-dir', unborn, 'symbolic-ref', 'HEAD', 'refs/heads/nothing-yet']);
+  const sha256Work = await WorkRepo.create(path.join(dir, 'work256'), { objectFormat: 'sha256' });
+  await sha256Work.commit('one');
+  await sha256Work.gitOk(['tag', '-a', 'v1', '-m', 'v1']);
+  await sha256Work.commit('two');
+  const sha256 = path.join(dir, 'sha256.git');
+  await gitOk(['clone', '-q', '--bare', '--no-local', sha256Work.dir, sha256]);
 
-  for (const repo of [source, empty, hidden, detached, unborn]) {
+  for (const repo of [source, empty, hidden, detached, unborn, sha256]) {
     for (const [label, args, env] of [
       ['v0 --advertise-refs', ['--advertise-refs'], {}],
       ['v1 --advertise-refs', ['--advertise-refs'], { GIT_PROTOCOL: 'version=1' }],
@@ -153,6 +159,13 @@ t.test('ref advertisement: same bytes as git upload-pack (agent aside)', async (
       t.equal(ours.code, theirs.code, `${path.basename(repo)} ${label}: exit status`);
       t.same(withoutAgent(ours.stdout), withoutAgent(theirs.stdout), `${path.basename(repo)} ${label}: bytes`);
     }
+  }
+  for (const version of ['0', '2']) {
+    const clone = path.join(dir, `sha256-v${version}.git`);
+    const r = await git(['-c', `protocol.version=${version}`, 'clone', '-q', '--mirror', '--no-local', `--upload-pack=${PUSHGATE_UPLOAD_PACK}`, sha256, clone]);
+    t.equal(r.code, 0, r.stderr);
+    t.same(await refsOf(clone), await refsOf(sha256), `sha256 repository cloned over v${version}`);
+    t.equal((await git(['--git-dir', clone, 'fsck', '--no-dangling'])).code, 0);
   }
 });
 

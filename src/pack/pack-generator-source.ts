@@ -138,11 +138,13 @@ export class GeneratorPack {
   }
 
   private loadWords(): Uint32Array {
-    const count = (this.index.objectCount * this.hl) >>> 2;
-    const words = new Uint32Array(count);
+    const bytes = this.index.objectCount * this.hl;
     const base = IDX_HEADER_LENGTH + FANOUT_LENGTH;
-    for (let i = 0; i < count; i++) words[i] = this.idx.readUInt32BE(base + i * 4);
-    return (this.words = words);
+    // An aligned copy of the id table, byte-swapped when needed so each word reads big-endian.
+    const copy = Buffer.allocUnsafeSlow(bytes);
+    this.idx.copy(copy, 0, base, base + bytes);
+    if (new Uint8Array(new Uint32Array([1]).buffer)[0] === 1) copy.swap32();
+    return (this.words = new Uint32Array(copy.buffer, copy.byteOffset, bytes >>> 2));
   }
 
   /** Index position of a hex id, or -1. */

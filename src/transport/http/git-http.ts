@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PassThrough, pipeline, type Readable, type Writable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
-import type { Identity } from '../../receive/types.js';
+import type { AuditSink, Identity } from '../../receive/types.js';
+import { auditRefusedPush } from '../audit-refusal.js';
 import type { Access, AccessControl } from '../access.js';
 import { resolveRepoPath } from '../repo-path.js';
 import { parseGitHttpPath } from './git-paths.js';
@@ -29,6 +30,8 @@ export interface GitHttpContext {
 export interface GitHttpOptions {
   dataDir: string;
   access: AccessControl;
+  /** Where refused push attempts are recorded (pushes that run are recorded by receive-pack). */
+  audit?: AuditSink;
   services: GitHttpService[];
   realm?: string;
 }
@@ -108,6 +111,7 @@ async function authorize(
   if (credentials) {
     identity = (await access.authenticatePassword(credentials.user, credentials.password)) ?? undefined;
     if (!identity) {
+      await auditRefusal(options, service, request, rawRepo, undefined, 'authentication failed');
       challenge(reply, options.realm);
       sendText(reply, 401, 'Authentication failed: unknown user or invalid token.');
       return null;
@@ -124,11 +128,26 @@ async function authorize(
     return null;
   }
   if (verdict === 'not-found') {
+    await auditRefusal(options, service, request, rawRepo, identity, 'repository not found');
     sendText(reply, 404, `Repository not found: ${rawRepo}`);
     return null;
   }
+  await auditRefusal(options, service, request, repoName, identity, 'permission denied');
   sendText(reply, 403, access.refusal(identity, repoName, service.access));
   return null;
+}
+
+/** Refused pushes are audited once, at discovery (info/refs), where git stops when refused. */
+async function auditRefusal(
+  options: GitHttpOptions,
+  service: GitHttpService,
+  request: FastifyRequest,
+  repo: string,
+  identity: Identity | undefined,
+  reason: string,
+): Promise<void> {
+  if (service.access !== 'write' || request.method !== 'GET') return;
+  await auditRefusedPush(options.audit, { repo, transport: 'http', identity, remoteAddress: request.ip, reason });
 }
 
 function challenge(reply: FastifyReply, realm = 'pushgate'): void {

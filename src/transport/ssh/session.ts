@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { PolicySource } from '../../policy/policy-source.js';
+import { auditRefusedPush } from '../audit-refusal.js';
 import type { ServerChannel, Session } from 'ssh2';
 import type { Repository } from '../../repo/types.js';
 import type { AuditSink, Identity, ReceiveHooks, ReceivePackOutcome, ReceivePackSession } from '../../receive/types.js';
@@ -98,10 +99,12 @@ async function runExec(
   if (verdict === 'not-found' || !resolved) {
     // The same words whether it is missing or hidden from this user: nothing to learn from probing.
     log.info({ verdict }, 'ssh repository not found');
+    if (access === 'write') await auditRefusedPush(ctx.audit, refusal(ctx, path, 'repository not found'));
     return finish(channel, FATAL, `fatal: '${path}' does not appear to be a git repository`);
   }
   if (verdict === 'deny') {
     log.info({ repo: resolved.name }, 'ssh access denied');
+    if (access === 'write') await auditRefusedPush(ctx.audit, refusal(ctx, resolved.name, 'permission denied'));
     return finish(channel, FATAL, `fatal: ${ctx.access.refusal(ctx.identity, resolved.name, access)}`);
   }
 
@@ -123,13 +126,23 @@ async function runExec(
     log.info({ repo: resolved.name }, 'ssh git service');
     const outcome =
       service === 'git-receive-pack'
-        ? await ctx.services.receivePack({ ...common, audit: ctx.audit, hooks: ctx.hooks, policy: ctx.policy, hookEnv: sshHookEnv(ctx) })
+        ? await ctx.services.receivePack({
+            ...common,
+            audit: ctx.audit,
+            hooks: ctx.hooks,
+            policy: ctx.policy,
+            hookEnv: sshHookEnv(ctx),
+          })
         : await uploadPack!(common);
     exitCode = outcome.exitCode;
   } finally {
     await repo.close();
   }
   finish(channel, exitCode);
+}
+
+function refusal(ctx: SessionContext, repo: string, reason: string) {
+  return { repo, transport: 'ssh' as const, identity: ctx.identity, remoteAddress: ctx.remoteAddress, reason };
 }
 
 /** What hooks learn about an SSH pusher (git over sshd would give them SSH_CONNECTION etc.). */
