@@ -51,3 +51,10 @@ export class ObjectError extends PushgateError {
     super(code, message, data);
   }
 }
+
+/** The client closed the connection while the server was still sending. */
+export class ClientGoneError extends PushgateError {
+  constructor() {
+    super('E_CLIENT_GONE', 'the client closed the connection');
+  }
+}

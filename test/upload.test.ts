@@ -284,7 +284,11 @@ t.test('over HTTP: clone, fetch and shallow fetch, protocol v0 and v2', async (t
   const dataDir = path.join(dir, 'data');
   const served = path.join(dataDir, 'demo.git');
   await gitOk(['clone', '-q', '--mirror', source, served]);
-  const server = await startTestServer(t, { dataDir, extraServices: [uploadPackOverHttp({})] });
+  // createServer registers uploadPackOverHttp() itself; the extra registration checks the standalone form.
+  const server = await startTestServer(t, { dataDir, extraServices: [uploadPackOverHttp()] });
+  const plain = await startTestServer(t, { dataDir });
+  const listed = await git(['ls-remote', `${plain.url}/demo.git`]);
+  t.equal(listed.code, 0, `the default server serves fetches: ${listed.stderr}`);
   const url = `${server.url}/demo.git`;
   for (const version of ['0', '2']) {
     const clone = path.join(dir, `http-v${version}.git`);

@@ -2,7 +2,7 @@ import { encodeAdvertisement } from '../protocol/advertisement.js';
 import { receiveCapabilities } from '../protocol/capabilities.js';
 import type { Repository } from '../repo/types.js';
 import { AGENT } from '../version.js';
-import { isHiddenRef } from './hidden-refs.js';
+import { isHiddenRef } from '../repo/hidden-refs.js';
 import type { ReceiveSettings } from './settings.js';
 
 export function advertisedCapabilities(repo: Repository, settings: ReceiveSettings): string[] {

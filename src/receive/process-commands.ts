@@ -6,7 +6,7 @@ import { runBuiltinChecks } from './builtin-checks.js';
 import type { ReceiveCommand } from './command.js';
 import type { PushedObjects } from './pushed-objects.js';
 import { checkPushConnectivity } from './connectivity.js';
-import { isHiddenRef } from './hidden-refs.js';
+import { isHiddenRef } from '../repo/hidden-refs.js';
 import { HookRunner, PRE_RECEIVE_DECLINED, UPDATE_HOOK_DECLINED, updateHookDeclinedMessage } from './hooks/index.js';
 import { runPolicyStage } from './policy-stage.js';
 import type { ReceiveSettings } from './settings.js';

@@ -1,18 +1,23 @@
-/** A max-heap of commits by date: walks visit the newest first, as git's commit queue does. */
+/** A max-heap on commit date: newest first, like git's commit queue. Ties keep insertion order. */
 export class DateQueue<T extends { date: number }> {
-  private readonly heap: T[] = [];
+  private readonly heap: { item: T; seq: number }[] = [];
+  private seq = 0;
 
   get size(): number {
     return this.heap.length;
   }
 
+  peek(): T | undefined {
+    return this.heap[0]?.item;
+  }
+
   push(item: T): void {
     const heap = this.heap;
-    heap.push(item);
+    heap.push({ item, seq: this.seq++ });
     let i = heap.length - 1;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (heap[parent]!.date >= heap[i]!.date) break;
+      if (!this.before(heap[i]!, heap[parent]!)) break;
       [heap[parent], heap[i]] = [heap[i]!, heap[parent]!];
       i = parent;
     }
@@ -28,14 +33,18 @@ export class DateQueue<T extends { date: number }> {
       for (;;) {
         const left = 2 * i + 1;
         const right = left + 1;
-        let largest = i;
-        if (left < heap.length && heap[left]!.date > heap[largest]!.date) largest = left;
-        if (right < heap.length && heap[right]!.date > heap[largest]!.date) largest = right;
-        if (largest === i) break;
-        [heap[largest], heap[i]] = [heap[i]!, heap[largest]!];
-        i = largest;
+        let first = i;
+        if (left < heap.length && this.before(heap[left]!, heap[first]!)) first = left;
+        if (right < heap.length && this.before(heap[right]!, heap[first]!)) first = right;
+        if (first === i) break;
+        [heap[first], heap[i]] = [heap[i]!, heap[first]!];
+        i = first;
       }
     }
-    return top;
+    return top?.item;
+  }
+
+  private before(a: { item: T; seq: number }, b: { item: T; seq: number }): boolean {
+    return a.item.date > b.item.date || (a.item.date === b.item.date && a.seq < b.seq);
   }
 }

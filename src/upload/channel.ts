@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { PushgateError } from '../errors.js';
+import { ClientGoneError } from '../errors.js';
 import { pktLine, FLUSH_PKT } from '../protocol/pkt-line.js';
 import { BAND_DATA, BAND_ERROR, BAND_PROGRESS, KEEPALIVE_PKT } from '../protocol/sideband.js';
 
@@ -7,13 +7,6 @@ const DELIM_PKT = Buffer.from('0001', 'latin1');
 /** side-band (not -64k) packets are at most 1000 bytes (git's DEFAULT_PACKET_MAX). */
 export const SIDEBAND_SMALL = 1000;
 export const SIDEBAND_64K = 65520;
-
-/** The client closed the connection while we were still sending. */
-export class ClientGoneError extends PushgateError {
-  constructor() {
-    super('E_CLIENT_GONE', 'the client closed the connection');
-  }
-}
 
 /**
  * Everything upload-pack writes: pkt-lines before the pack, then the pack on

@@ -1,6 +1,6 @@
 import { ObjectError } from '../errors.js';
 import type { CommitNode, CommitStore } from './commit-store.js';
-import { DateQueue } from './date-queue.js';
+import { DateQueue } from '../repo/date-queue.js';
 import type { Pacer } from './pacer.js';
 
 const UNINTERESTING = 1;

@@ -1,6 +1,6 @@
 import { parseTag } from '../objects/tag.js';
 import type { Repository } from '../repo/types.js';
-import { isHiddenRef } from './hidden-refs.js';
+import { isHiddenRef } from '../repo/hidden-refs.js';
 import type { UploadObjects } from './object-access.js';
 
 export interface VisibleRef {

@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
 import { receivePack } from '../../receive/service.js';
-import { RepositoryError } from '../../errors.js';
-import { openRepository } from '../../repo/repository.js';
 import { findGitDir } from '../../repo/git-dir.js';
 import { UsageError, type CliCommand } from '../command.js';
+import { withRepository } from '../with-repository.js';
 
 /** A drop-in for git-receive-pack: `git push --receive-pack='pushgate receive-pack' …`. */
 export const receivePackCommand: CliCommand = {
@@ -22,25 +21,11 @@ export const receivePackCommand: CliCommand = {
       },
     });
     if (positionals.length !== 1) throw new UsageError('expected exactly one repository directory');
-    const gitDir = await findGitDir(positionals[0]);
-    if (!gitDir) {
-      io.stderr.write(`fatal: '${positionals[0]}' does not appear to be a git repository\n`);
-      return 128;
-    }
-    let repo;
-    try {
-      repo = await openRepository(gitDir);
-    } catch (err) {
-      if (err instanceof RepositoryError) {
-        io.stderr.write(`fatal: ${err.message}\n`);
-        return 128;
-      }
-      throw err;
-    }
-    try {
+    const gitDir = await findGitDir(positionals[0]!);
+    return withRepository(gitDir, positionals[0]!, io, async (repo, dir) => {
       const outcome = await receivePack({
         repo,
-        repoName: gitDir,
+        repoName: dir,
         input: io.stdin,
         output: io.stdout,
         stderr: io.stderr,
@@ -50,8 +35,6 @@ export const receivePackCommand: CliCommand = {
         transport: 'stdio',
       });
       return outcome.exitCode;
-    } finally {
-      await repo.close();
-    }
+    });
   },
 };

@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
-import { RepositoryError } from '../../errors.js';
 import { findGitDir, isGitDir } from '../../repo/git-dir.js';
-import { openRepository } from '../../repo/repository.js';
 import { uploadPack } from '../../upload/service.js';
 import { UsageError, type CliCommand } from '../command.js';
+import { withRepository } from '../with-repository.js';
 
 /** A drop-in for git-upload-pack: `git clone --upload-pack='pushgate upload-pack' …`. */
 export const uploadPackCommand: CliCommand = {
@@ -29,24 +28,10 @@ export const uploadPackCommand: CliCommand = {
     // --strict: the directory itself must be the repository (git's enter_repo strict mode).
     const strict = values.strict && !values['no-strict'];
     const gitDir = strict ? ((await isGitDir(positionals[0]!)) ? positionals[0]! : null) : await findGitDir(positionals[0]!);
-    if (!gitDir) {
-      io.stderr.write(`fatal: '${positionals[0]}' does not appear to be a git repository\n`);
-      return 128;
-    }
-    let repo;
-    try {
-      repo = await openRepository(gitDir);
-    } catch (err) {
-      if (err instanceof RepositoryError) {
-        io.stderr.write(`fatal: ${err.message}\n`);
-        return 128;
-      }
-      throw err;
-    }
-    try {
+    return withRepository(gitDir, positionals[0]!, io, async (repo, dir) => {
       const outcome = await uploadPack({
         repo,
-        repoName: gitDir,
+        repoName: dir,
         input: io.stdin,
         output: io.stdout,
         stderr: io.stderr,
@@ -57,8 +42,6 @@ export const uploadPackCommand: CliCommand = {
         transport: 'stdio',
       });
       return outcome.exitCode;
-    } finally {
-      await repo.close();
-    }
+    });
   },
 };

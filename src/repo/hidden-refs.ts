@@ -1,9 +1,8 @@
 /**
- * uploadpack.hideRefs / transfer.hideRefs (git's ref_is_hidden): prefixes
- * matched on ref-name component boundaries, `!` negates, the last matching
- * entry wins; `^` marks a full (un-namespaced) name, the same thing here as
- * pushgate has no namespaces. receive/ has the same rule for receive.hideRefs;
- * upload/ cannot import it (it sits above), so the few lines live here too.
+ * git's ref_is_hidden, for receive.hideRefs, uploadpack.hideRefs and
+ * transfer.hideRefs: prefixes matched on ref-name component boundaries, `!`
+ * negates, the last matching entry wins; `^` marks a full (un-namespaced)
+ * name, the same thing here as pushgate has no namespaces.
  */
 export function isHiddenRef(refName: string, patterns: readonly string[]): boolean {
   for (let i = patterns.length - 1; i >= 0; i--) {
