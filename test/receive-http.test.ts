@@ -388,3 +388,64 @@ t.test("a ref locked by another writer: failed to update ref, with git's message
   t.equal(refs['refs/heads/main'], c1, 'locked ref unchanged');
   t.not(refs['refs/heads/other'], c1, 'the other ref moved');
 });
+
+t.test('a client that hangs up while pre-receive runs: the hook is killed, nothing changes', async (t) => {
+  const { gitDir, work, url, dir } = await setup(t);
+  const marker = path.join(dir, 'hook-finished');
+  await writeHook(gitDir, 'pre-receive', `sleep 3; touch ${marker}`);
+  const c1 = await work.commit('one');
+  const pack = await packOf(work.dir, ['main']);
+  const controller = new AbortController();
+  const request = fetch(`${url}/git-receive-pack`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-git-receive-pack-request' },
+    body: new Uint8Array(updateRequestBody([{ oldOid: ZERO, newOid: c1, ref: 'refs/heads/main' }], pack)),
+    signal: controller.signal,
+  }).then((r) => r.arrayBuffer());
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  controller.abort();
+  await t.rejects(request);
+  await new Promise((resolve) => setTimeout(resolve, 3500));
+  const { existsSync } = await import('node:fs');
+  t.notOk(existsSync(marker), 'the hook was killed before it finished');
+  t.same(await refsOf(gitDir), {}, 'no ref moved');
+  t.same(await quarantineLeftovers(gitDir), [], 'quarantine removed');
+});
+
+t.test('random bytes never crash the server or leave anything behind', async (t) => {
+  const { gitDir, work, url } = await setup(t);
+  const c1 = await work.commit('one');
+  const good = await packOf(work.dir, ['main']);
+  let seed = 12345;
+  const random = (n: number) => {
+    const out = Buffer.alloc(n);
+    for (let i = 0; i < n; i++) {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      out[i] = seed & 0xff;
+    }
+    return out;
+  };
+  for (let i = 0; i < 40; i++) {
+    const kind = i % 4;
+    const body =
+      kind === 0
+        ? random(1 + ((i * 37) % 300))
+        : kind === 1
+          ? Buffer.concat([Buffer.from('00'), random(60)])
+          : kind === 2
+            ? updateRequestBody(
+                [{ oldOid: ZERO, newOid: c1, ref: 'refs/heads/main' }],
+                Buffer.concat([good.subarray(0, 12), random(200)]),
+              )
+            : updateRequestBody(
+                [{ oldOid: ZERO, newOid: c1, ref: 'refs/heads/main' }],
+                Buffer.concat([good.subarray(0, 40 + i), random(i * 3)]),
+              );
+    const res = await postReceivePack(url, body);
+    t.equal(res.status, 200, `body ${i} answered`);
+  }
+  t.same(await refsOf(gitDir), {}, 'nothing was accepted');
+  t.same(await quarantineLeftovers(gitDir), []);
+  const ok = await work.git(['push', 'origin', 'main']);
+  t.equal(ok.code, 0, 'and the server still takes a good push');
+});

@@ -24,6 +24,8 @@ export interface ProcessContext {
   atomic: boolean;
   writer: ResponseWriter;
   log?: Logger;
+  /** Aborted when the client goes away: running pre-receive/update hooks are killed. */
+  clientGone?: AbortSignal;
 }
 
 /**
@@ -70,6 +72,7 @@ export async function processCommands(ctx: ProcessContext): Promise<void> {
     output: (chunk) => writer.hookOutput(chunk),
     env: session.hookEnv,
     onHint: (line) => writer.text(`hint: ${line}\n`),
+    signal: ctx.clientGone,
   });
 
   if (commands.some((c) => c.pending)) {

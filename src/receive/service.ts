@@ -77,6 +77,10 @@ export async function receivePack(session: ReceivePackSession): Promise<ReceiveP
   let quarantine: Quarantine | undefined;
   let pushed: PushedObjects | undefined;
   let internalError: unknown;
+  // A client that hangs up mid-push gets its running pre-receive/update hooks killed, which declines the push.
+  const clientGone = new AbortController();
+  const onGone = () => clientGone.abort();
+  session.output.once('close', onGone);
   try {
     if (commands.some((c) => c.type !== 'delete')) {
       try {
@@ -108,6 +112,7 @@ export async function receivePack(session: ReceivePackSession): Promise<ReceiveP
         atomic: caps.has('atomic') && settings.advertiseAtomic,
         writer,
         log,
+        clientGone: clientGone.signal,
       });
     }
   } catch (err) {
@@ -116,6 +121,7 @@ export async function receivePack(session: ReceivePackSession): Promise<ReceiveP
     writer.error(`internal server error: ${err instanceof Error ? err.message : String(err)}`);
     for (const c of commands) if (c.pending) c.reject('internal server error', 'pushgate');
   } finally {
+    session.output.off('close', onGone);
     await quarantine?.discard().catch((err) => log?.warn({ err }, 'quarantine not removed'));
   }
 
