@@ -7,6 +7,7 @@ import { BaseCache } from './base-cache.js';
 import { applyDelta } from './delta.js';
 import { parseEntryPrefix } from './entry-prefix.js';
 import { FileWindow } from './file-window.js';
+import { upperBound } from './pack-reader.js';
 import { FANOUT_LENGTH, IDX_HEADER_LENGTH } from './idx-format.js';
 import { PackIndex } from './idx-reader.js';
 import { EntryInflater } from './pack-generator-inflate.js';
@@ -93,7 +94,10 @@ export class GeneratorPack {
       const probe = new FileWindow(fd, 64);
       const header = parsePackHeader(Buffer.from(probe.read(0, PACK_HEADER_LENGTH)));
       if (header.objectCount !== index.objectCount) {
-        throw new PackError(PACK_ERROR.packMismatch, `pack ${packPath} has ${header.objectCount} objects, its index ${index.objectCount}`);
+        throw new PackError(
+          PACK_ERROR.packMismatch,
+          `pack ${packPath} has ${header.objectCount} objects, its index ${index.objectCount}`,
+        );
       }
       if (!probe.read(size - hl, size).equals(index.packHash)) {
         throw new PackError(PACK_ERROR.packMismatch, `index does not belong to pack ${packPath} (checksum differs)`);
@@ -236,7 +240,10 @@ export class GeneratorPack {
         break;
       }
       if (entry.baseOffset < 0) {
-        throw new PackError(PACK_ERROR.unresolvedDelta, `delta base ${entry.refBase} of the object at offset ${at} is not in pack ${this.packPath}`);
+        throw new PackError(
+          PACK_ERROR.unresolvedDelta,
+          `delta base ${entry.refBase} of the object at offset ${at} is not in pack ${this.packPath}`,
+        );
       }
       chain.push({ offset: at, delta: data });
       if (chain.length > MAX_CHAIN_LENGTH) throw badObject(PACK_ERROR.delta, offset, 'delta chain too long (cycle?)');
@@ -313,16 +320,4 @@ export class GeneratorPack {
     }
     return this.sortedOffsets;
   }
-}
-
-/** First index whose value is greater than `value`. */
-function upperBound(sorted: Float64Array, value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! <= value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -294,7 +294,7 @@ export class PackReader {
 }
 
 /** First index whose value is greater than `value`. */
-function upperBound(sorted: Float64Array, value: number): number {
+export function upperBound(sorted: Float64Array, value: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {

@@ -1,4 +1,5 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { PushgateError } from '../../errors.js';
 import type { AccountAccessControl, AccountIdentity } from '../../auth/access-control.js';
 
 declare module 'fastify' {
@@ -44,4 +45,25 @@ async function identify(access: AccountAccessControl, header: string | undefined
     return access.authenticatePassword(decoded.slice(0, colon), decoded.slice(colon + 1));
   }
   return null;
+}
+
+/** Stable error codes → HTTP status, for every admin API route. */
+const STATUS_BY_CODE: Record<string, number> = {
+  E_NOT_FOUND: 404,
+  E_CONFLICT: 409,
+  E_REPOSITORY_EXISTS: 409,
+  E_INVALID: 400,
+  E_BAD_BRANCH_NAME: 400,
+};
+
+/** JSON errors with stable codes: schema failures 400, known codes mapped, the rest 500 (details only in the log). */
+export function adminErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (err.validation) return reply.code(400).send({ error: 'E_INVALID', message: err.message });
+  if (err instanceof PushgateError && STATUS_BY_CODE[err.code]) {
+    return reply.code(STATUS_BY_CODE[err.code]!).send({ error: err.code, message: err.message });
+  }
+  if (err.statusCode && err.statusCode < 500)
+    return reply.code(err.statusCode).send({ error: err.code ?? 'E_REQUEST', message: err.message });
+  request.log.error({ err }, 'admin API error');
+  return reply.code(500).send({ error: 'E_INTERNAL', message: 'internal error; the server log has the details' });
 }

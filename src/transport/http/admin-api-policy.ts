@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createAccessControl, type AccountAccessControl } from '../../auth/access-control.js';
 import { groupsOfUser } from '../../auth/groups.js';
 import { getUser } from '../../auth/users.js';
@@ -6,14 +6,13 @@ import { adoptRepository } from '../../db/adoption.js';
 import type { Database } from '../../db/database.js';
 import { InvalidInputError } from '../../db/errors.js';
 import { getRepository, type RepositoryRecord } from '../../db/repositories.js';
-import { PushgateError } from '../../errors.js';
 import { dryRunUpdate, resolveUpdateSide, verdictOf } from '../../policy/dry-run.js';
 import { describeChanges, diffRules } from '../../policy/policy-diff.js';
 import { normalizeRule } from '../../policy/rule-input.js';
 import { addRule, listRules, removeRule, replaceRules, requireKnownSubjects } from '../../policy/rule-store.js';
 import { openRepository } from '../../repo/repository.js';
 import { resolveRepoPath } from '../repo-path.js';
-import { adminAuthHook } from './admin-api-auth.js';
+import { adminAuthHook, adminErrorHandler } from './admin-api-auth.js';
 import { policySchemas as s, respondsWith } from './admin-api-policy-schemas.js';
 
 export interface AdminPolicyApiOptions {
@@ -23,8 +22,6 @@ export interface AdminPolicyApiOptions {
   /** Defaults to one made over db (pass the server's). */
   access?: AccountAccessControl;
 }
-
-const STATUS_BY_CODE: Record<string, number> = { E_NOT_FOUND: 404, E_CONFLICT: 409, E_INVALID: 400 };
 
 /**
  * The admin API's branch-protection routes (JSON, admin tokens only), a
@@ -42,16 +39,7 @@ export async function adminPolicyApi(app: FastifyInstance, options: AdminPolicyA
   const access = options.access ?? createAccessControl({ db, dataDir });
   app.addHook('onRequest', adminAuthHook(access));
   app.addHook('preValidation', refuseUnknownTopLevelFields);
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    if (err.validation) return reply.code(400).send({ error: 'E_INVALID', message: err.message });
-    if (err instanceof PushgateError && STATUS_BY_CODE[err.code]) {
-      return reply.code(STATUS_BY_CODE[err.code]!).send({ error: err.code, message: err.message });
-    }
-    if (err.statusCode && err.statusCode < 500)
-      return reply.code(err.statusCode).send({ error: err.code ?? 'E_REQUEST', message: err.message });
-    request.log.error({ err }, 'admin API error');
-    return reply.code(500).send({ error: 'E_INTERNAL', message: 'internal error; the server log has the details' });
-  });
+  app.setErrorHandler(adminErrorHandler);
 
   const repository = async (name: string): Promise<RepositoryRecord> =>
     (dataDir ? await adoptRepository(db, dataDir, name) : null) ?? getRepository(db, name);

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { createAccessControl, type AccountAccessControl } from '../../auth/access-control.js';
@@ -20,11 +20,10 @@ import {
   updateRepository,
 } from '../../db/repositories.js';
 import { deleteRepositoryFiles } from '../../db/repository-files.js';
-import { PushgateError } from '../../errors.js';
 import type { HashAlgorithm } from '../../objects/oid.js';
 import { initRepository } from '../../repo/repository.js';
 import { normalizeRepoName } from '../repo-path.js';
-import { adminAuthHook } from './admin-api-auth.js';
+import { adminAuthHook, adminErrorHandler } from './admin-api-auth.js';
 import { responds, schemas, sharedSchemas } from './admin-api-schemas.js';
 
 export interface AdminApiOptions {
@@ -34,15 +33,6 @@ export interface AdminApiOptions {
   /** Defaults to one made over db (pass the server's, to share its authorized_keys setting). */
   access?: AccountAccessControl;
 }
-
-/** Stable error codes → HTTP status. */
-const STATUS_BY_CODE: Record<string, number> = {
-  E_NOT_FOUND: 404,
-  E_CONFLICT: 409,
-  E_REPOSITORY_EXISTS: 409,
-  E_INVALID: 400,
-  E_BAD_BRANCH_NAME: 400,
-};
 
 /**
  * The admin HTTP API (JSON, admin tokens only): users, groups, SSH keys,
@@ -55,16 +45,7 @@ export async function adminApi(app: FastifyInstance, options: AdminApiOptions): 
   for (const schema of sharedSchemas) app.addSchema(schema);
   app.addHook('onRequest', adminAuthHook(access));
   app.addHook('preValidation', refuseUnknownBodyProperties);
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    if (err.validation) return reply.code(400).send({ error: 'E_INVALID', message: err.message });
-    if (err instanceof PushgateError && STATUS_BY_CODE[err.code]) {
-      return reply.code(STATUS_BY_CODE[err.code]!).send({ error: err.code, message: err.message });
-    }
-    if (err.statusCode && err.statusCode < 500)
-      return reply.code(err.statusCode).send({ error: err.code ?? 'E_REQUEST', message: err.message });
-    request.log.error({ err }, 'admin API error');
-    return reply.code(500).send({ error: 'E_INTERNAL', message: 'internal error; the server log has the details' });
-  });
+  app.setErrorHandler(adminErrorHandler);
 
   // Users
   app.get('/users', { schema: { response: responds(schemas.users) } }, () => listUsers(db));
