@@ -449,3 +449,26 @@ t.test('random bytes never crash the server or leave anything behind', async (t)
   const ok = await work.git(['push', 'origin', 'main']);
   t.equal(ok.code, 0, 'and the server still takes a good push');
 });
+
+t.test('an audit log that cannot record the push refuses it, and nothing changes', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.teardown(cleanup);
+  const dataDir = path.join(dir, 'data');
+  const gitDir = path.join(dataDir, 'demo.git');
+  await initRepository(gitDir, { algo: 'sha1', defaultBranch: 'main' });
+  const broken = {
+    begin: async (): Promise<string> => {
+      throw new Error('database is down');
+    },
+    complete: async () => undefined,
+  };
+  const server = await startTestServer(t, { dataDir, allowAnonymousPush: true, audit: broken });
+  const work = await WorkRepo.create(path.join(dir, 'work'));
+  await work.commit('one');
+  const r = await work.git(['push', '--porcelain', `${server.url}/demo.git`, 'main']);
+  t.not(r.code, 0);
+  t.match(r.stdout, '[remote rejected] (audit log unavailable)');
+  t.match(r.stderr, 'remote: error: the server cannot record pushes right now; nothing was changed');
+  t.same(await refsOf(gitDir), {});
+  t.same(await quarantineLeftovers(gitDir), []);
+});

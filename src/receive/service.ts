@@ -61,15 +61,25 @@ export async function receivePack(session: ReceivePackSession): Promise<ReceiveP
     return failConnection(session, err, writer, log);
   }
 
-  const auditId = session.audit
-    ? await session.audit.begin({
+  // No record, no push: if the audit log cannot take the intent, nothing is ingested or applied.
+  let auditId: string | undefined;
+  let auditUnavailable = false;
+  if (session.audit) {
+    try {
+      auditId = await session.audit.begin({
         repo: session.repoName,
         transport: session.transport,
         identity: session.identity,
         remoteAddress: session.remoteAddress,
         startedAt,
-      })
-    : undefined;
+      });
+    } catch (err) {
+      log?.error({ err }, 'audit log unavailable; push refused');
+      auditUnavailable = true;
+      writer.error('the server cannot record pushes right now; nothing was changed, try again later');
+      for (const c of commands) c.reject('audit log unavailable', 'pushgate');
+    }
+  }
 
   let unpackStatus = 'ok';
   let packBytes = 0;
@@ -82,7 +92,7 @@ export async function receivePack(session: ReceivePackSession): Promise<ReceiveP
   const onGone = () => clientGone.abort();
   session.output.once('close', onGone);
   try {
-    if (commands.some((c) => c.type !== 'delete')) {
+    if (!auditUnavailable && commands.some((c) => c.type !== 'delete')) {
       try {
         quarantine = await repo.createQuarantine();
       } catch (err) {
@@ -100,7 +110,7 @@ export async function receivePack(session: ReceivePackSession): Promise<ReceiveP
       if (unpackStatus !== 'ok') for (const c of commands) c.reject('unpacker error', 'unpack');
     }
     writer.startKeepalive();
-    if (unpackStatus === 'ok') {
+    if (unpackStatus === 'ok' && !auditUnavailable) {
       await processCommands({
         session,
         settings,
