@@ -28,6 +28,7 @@ t.test('pkt-line framing', async (t) => {
   const reader = readerOf('0003');
   await t.rejects(reader.read(), { message: 'protocol error: bad line length 3' });
   await t.rejects(readerOf('0009ERR x').read(), { message: 'remote error: x' });
+  await t.rejects(readerOf('fff1').read(), { message: 'protocol error: bad line length 65521' }, 'longer than git allows');
   await t.rejects(readerOf('000ahel').read(), { code: 'E_PROTOCOL' });
 });
 

@@ -1,6 +1,6 @@
 import { LimitError, ProtocolError } from '../errors.js';
 import type { ByteReader } from './byte-reader.js';
-import { parsePktLength, type Packet } from './pkt-line.js';
+import { MAX_PKT_LENGTH, parsePktLength, type Packet } from './pkt-line.js';
 
 /** Reads pkt-lines from a ByteReader; `null` at a clean end of stream. */
 export class PktLineReader {
@@ -19,7 +19,7 @@ export class PktLineReader {
     if (length === 0) return { kind: 'flush' };
     if (length === 1) return { kind: 'delim' };
     if (length === 2) return { kind: 'response-end' };
-    if (length < 4) throw new ProtocolError(`protocol error: bad line length ${length}`);
+    if (length < 4 || length > MAX_PKT_LENGTH) throw new ProtocolError(`protocol error: bad line length ${length}`);
     this.total += length;
     if (this.total > this.maxBytes) {
       throw new LimitError('E_COMMAND_TOO_LARGE', `commands exceed the limit of ${this.maxBytes} bytes`);
