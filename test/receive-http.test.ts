@@ -472,3 +472,19 @@ t.test('an audit log that cannot record the push refuses it, and nothing changes
   t.same(await refsOf(gitDir), {});
   t.same(await quarantineLeftovers(gitDir), []);
 });
+
+t.test('a push from a shallow clone (shallow lines) lands', async (t) => {
+  const { gitDir, work, url, dir } = await setup(t);
+  await work.commit('one');
+  await work.commit('two');
+  await work.gitOk(['push', 'origin', 'main']);
+  const shallow = path.join(dir, 'shallow');
+  await gitOk(['clone', '-q', '--depth', '1', url, shallow]);
+  const clone = new WorkRepo(shallow);
+  const c3 = await clone.commit('three, from a shallow clone');
+  const r = await clone.git(['push', '--porcelain', 'origin', 'main']);
+  t.equal(r.code, 0, r.stderr);
+  t.equal((await refsOf(gitDir))['refs/heads/main'], c3);
+  const fsck = await git(['--git-dir', gitDir, 'fsck', '--strict']);
+  t.equal(fsck.code, 0, fsck.stderr);
+});
