@@ -58,7 +58,7 @@ export async function loadOrCreateHostKey(file: string, log?: Logger): Promise<H
     return readHostKey(file);
   }
   await mkdir(path.dirname(file), { recursive: true });
-  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'pushgate host key' });
+  const pair = generateParsableKeyPair();
   // 'wx': two servers starting at once must not overwrite each other's key.
   await writeFile(file, pair.private, { mode: 0o600, flag: 'wx' }).catch(async (err: NodeJS.ErrnoException) => {
     if (err.code !== 'EEXIST') throw err;
@@ -67,4 +67,16 @@ export async function loadOrCreateHostKey(file: string, log?: Logger): Promise<H
   const key = await readHostKey(file);
   log?.info({ hostKey: file, fingerprint: key.fingerprint }, 'created SSH host key');
   return key;
+}
+
+/**
+ * ssh2's generator now and then (about 1 in 300) writes an ed25519 key that
+ * its own parser rejects as malformed; draw again until it reads back.
+ */
+function generateParsableKeyPair(): { private: string; public: string } {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'pushgate host key' });
+    if (!(ssh2.utils.parseKey(pair.private) instanceof Error)) return pair;
+  }
+  throw new HostKeyError('could not generate an SSH host key that ssh2 can read', {});
 }
