@@ -1,18 +1,9 @@
-import type { Readable, Writable } from 'node:stream';
-import type { Logger } from 'pino';
 import type { PolicySource } from '../policy/policy-source.js';
+import type { GitServiceSession, Identity, Transport } from '../protocol/service-session.js';
 import type { Repository } from '../repo/types.js';
 import type { ReceiveCommand } from './command.js';
 
-export type Transport = 'http' | 'ssh' | 'stdio';
-
-/** Who is pushing. Absent username = anonymous. */
-export interface Identity {
-  userId?: number;
-  username?: string;
-  /** Free-form facts a policy may use (groups, key fingerprint, token id). */
-  groups?: string[];
-}
+export type { Identity, Transport } from '../protocol/service-session.js';
 
 /** What a push is, known before anything changes (the audit intent). */
 export interface PushIntent {
@@ -66,28 +57,14 @@ export interface ReceiveHooks {
   postReceive?(ctx: HookContext, commands: ReceiveCommand[]): Promise<void> | void;
 }
 
-export interface ReceivePackSession {
-  repo: Repository;
+export interface ReceivePackSession extends GitServiceSession {
   /** Name shown in logs and the audit log (e.g. `team/app.git`). */
   repoName: string;
-  input: Readable;
-  output: Writable;
-  /** Where messages go when side-band was not negotiated (stdio/ssh stderr). */
-  stderr?: Writable;
-  /** --stateless-rpc: no advertisement before reading the request. */
-  statelessRpc?: boolean;
-  /** --advertise-refs: only advertise, then end. */
-  advertiseOnly?: boolean;
-  /** Value of GIT_PROTOCOL (e.g. `version=1`). */
-  gitProtocol?: string;
   transport: Transport;
-  identity?: Identity;
-  remoteAddress?: string;
   audit?: AuditSink;
   hooks?: ReceiveHooks;
   /** Branch-protection rules (absent: none). */
   policy?: PolicySource;
-  log?: Logger;
   /** Extra environment for executable hooks (e.g. REMOTE_USER). */
   hookEnv?: Record<string, string>;
 }

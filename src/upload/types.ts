@@ -1,35 +1,15 @@
-import type { Readable, Writable } from 'node:stream';
-import type { Logger } from 'pino';
-import type { Repository } from '../repo/types.js';
+import type { GitServiceSession, Identity, Transport } from '../protocol/service-session.js';
 
-export type UploadTransport = 'http' | 'ssh' | 'stdio';
+/** Kept as names of their own for upload-pack's callers; the same types as receive-pack's. */
+export type UploadTransport = Transport;
+export type UploadIdentity = Identity;
 
-/** Who is fetching (the same shape as receive's Identity); absent = anonymous. */
-export interface UploadIdentity {
-  userId?: number;
-  username?: string;
-}
-
-export interface UploadPackSession {
-  repo: Repository;
+export interface UploadPackSession extends GitServiceSession {
   /** Name shown in logs (e.g. `team/app.git`). */
   repoName?: string;
-  input: Readable;
-  output: Writable;
-  /** Where progress goes when side-band was not negotiated (stdio/ssh stderr); dropped when absent. */
-  stderr?: Writable;
-  /** --stateless-rpc: one request, one response, no advertisement first (smart HTTP). */
-  statelessRpc?: boolean;
-  /** --advertise-refs / --http-backend-info-refs: advertise, then end. */
-  advertiseOnly?: boolean;
-  /** Value of GIT_PROTOCOL or the Git-Protocol header (e.g. `version=2`). */
-  gitProtocol?: string;
   /** --timeout: end the exchange after this many seconds without input (0 = never). */
   timeoutSeconds?: number;
-  transport?: UploadTransport;
-  identity?: UploadIdentity;
-  remoteAddress?: string;
-  log?: Logger;
+  transport?: Transport;
 }
 
 export interface UploadPackOutcome {
