@@ -60,3 +60,29 @@ t.test('pushgate serve: start, create, push, clone, stop', async (t) => {
   t.equal(listed.code, 0, listed.stderr);
   t.match(JSON.parse(listed.stdout), [{ name: 'demo.git' }], 'the server registered the repository it was asked for');
 });
+
+t.test('the package entry point embeds a server with in-process policy', async (t) => {
+  const entry = path.join(path.dirname(PUSHGATE_BIN), '..', 'dist', 'index.js');
+  const lib = (await import(entry)) as typeof import('../src/index.js');
+  const { dir, cleanup } = await tempDir();
+  t.teardown(cleanup);
+  const dataDir = path.join(dir, 'data');
+  const repo = await lib.initRepository(path.join(dataDir, 'demo.git'), { algo: 'sha1', defaultBranch: 'main' });
+  await repo.close();
+  const policy = new lib.InMemoryPolicySource({ 'demo.git': [{ pattern: 'refs/heads/main', blockForcePush: { allow: [] } }] });
+  const server = await lib.createServer({
+    dataDir,
+    httpPort: 0,
+    allowAnonymousPush: true,
+    policy,
+    logger: (await import('pino')).default({ level: 'silent' }),
+  });
+  await server.listen();
+  t.teardown(() => server.close());
+  const work = await WorkRepo.create(path.join(dir, 'work'));
+  const c1 = await work.commit('one');
+  await work.commit('two');
+  await work.gitOk(['push', `${server.url}/demo.git`, 'main']);
+  const r = await work.git(['push', '--porcelain', '--force', `${server.url}/demo.git`, `${c1}:refs/heads/main`]);
+  t.match(r.stdout, /\[remote rejected\] \(.*rule 1: refs\/heads\/main/);
+});
