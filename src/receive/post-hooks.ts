@@ -3,6 +3,7 @@ import type { ResponseWriter } from '../protocol/response-writer.js';
 import type { ReceiveCommand } from './command.js';
 import { HookRunner } from './hooks/index.js';
 import type { ReceivePackSession } from './types.js';
+import { hookContextOf } from './hook-context.js';
 
 /** post-receive then post-update, after the report; their results do not change the push. */
 export async function runPostHooks(options: {
@@ -25,13 +26,7 @@ export async function runPostHooks(options: {
     await hooks.postUpdate(commands);
     if (session.hooks?.postReceive) {
       await session.hooks.postReceive(
-        {
-          repo: session.repo,
-          repoName: session.repoName,
-          identity: session.identity,
-          pushOptions: options.pushOptions,
-          message: (line) => writer.text(`${line}\n`),
-        },
+        hookContextOf(session, options.pushOptions, writer),
         commands.filter((c) => c.status === 'ok'),
       );
     }

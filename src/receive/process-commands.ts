@@ -10,7 +10,8 @@ import { isHiddenRef } from '../repo/hidden-refs.js';
 import { HookRunner, PRE_RECEIVE_DECLINED, UPDATE_HOOK_DECLINED, updateHookDeclinedMessage } from './hooks/index.js';
 import { runPolicyStage } from './policy-stage.js';
 import type { ReceiveSettings } from './settings.js';
-import type { HookContext, ReceivePackSession } from './types.js';
+import type { ReceivePackSession } from './types.js';
+import { hookContextOf } from './hook-context.js';
 
 export interface ProcessContext {
   session: ReceivePackSession;
@@ -59,13 +60,7 @@ export async function processCommands(ctx: ProcessContext): Promise<void> {
   });
   failAllIfAtomic(ctx);
 
-  const hookContext: HookContext = {
-    repo,
-    repoName: session.repoName,
-    identity: session.identity,
-    pushOptions: ctx.pushOptions,
-    message: (line) => writer.text(`${line}\n`),
-  };
+  const hookContext = hookContextOf(session, ctx.pushOptions, writer);
   const hooks = new HookRunner({
     gitDir: repo.gitDir,
     config: repo.config,
