@@ -1,8 +1,8 @@
 /**
  * Repository names as the registry keeps them: the path relative to the data
- * folder with `/` separators (`team/app.git`). The same rules as the
- * transports' resolveRepoPath (no dot segments, a safe character set), kept
- * here because db/ sits below transport/.
+ * folder with `/` separators (`team/app.git`): no empty or dot segments, a
+ * safe character set. The one rule for names: the transports' repo-path
+ * builds on it too.
  */
 export function isRepoName(name: string): boolean {
   if (!name || name.length > 1024) return false;

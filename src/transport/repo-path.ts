@@ -1,5 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
+import { isRepoName } from '../db/repo-name.js';
 import { isGitDir } from '../repo/git-dir.js';
 
 /**
@@ -32,13 +33,7 @@ export function normalizeRepoName(rawName: string): string | null {
   let name = rawName.trim();
   if (name.includes('\0') || name.includes('\\')) return null;
   name = name.replace(/^\/+/, '').replace(/\/+$/, '');
-  if (!name || name.length > 1024) return null;
-  const parts = name.split('/');
-  for (const part of parts) {
-    if (part === '' || part === '.' || part === '..' || part.startsWith('.')) return null;
-    if (!/^[A-Za-z0-9._@+-]+$/.test(part)) return null;
-  }
-  return parts.join('/');
+  return isRepoName(name) ? name : null;
 }
 
 function isInside(root: string, candidate: string): boolean {
