@@ -58,3 +58,24 @@ export class ClientGoneError extends PushgateError {
     super('E_CLIENT_GONE', 'the client closed the connection');
   }
 }
+
+/** A user, key, token, group, grant or repository that does not exist. */
+export class NotFoundError extends PushgateError {
+  constructor(message: string, data: Record<string, unknown> = {}) {
+    super('E_NOT_FOUND', message, data);
+  }
+}
+
+/** Creating something that already exists (a username, a key fingerprint, …). */
+export class ConflictError extends PushgateError {
+  constructor(message: string, data: Record<string, unknown> = {}) {
+    super('E_CONFLICT', message, data);
+  }
+}
+
+/** A malformed name, key, level, pattern or duration. */
+export class InvalidInputError extends PushgateError {
+  constructor(message: string, data: Record<string, unknown> = {}) {
+    super('E_INVALID', message, data);
+  }
+}

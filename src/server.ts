@@ -1,14 +1,15 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { PolicySource } from './policy/policy-source.js';
+import type { PolicySource } from './policy/index.js';
 import { createLogger } from './logger.js';
-import type { AuditSink, ReceiveHooks } from './receive/types.js';
-import type { AccessControl } from './transport/access.js';
+import type { AuditSink } from './audit-record.js';
+import type { ReceiveHooks } from './receive/types.js';
+import type { AccessControl } from './auth/access.js';
 import { gitHttp, type GitHttpService } from './transport/http/git-http.js';
 import { receivePackOverHttp } from './transport/http/receive-pack-service.js';
 import { uploadPackOverHttp } from './transport/http/upload-pack-service.js';
-import { OpenAccess } from './transport/open-access.js';
+import { OpenAccess } from './auth/open-access.js';
 
 export interface ServerOptions {
   /** Folder holding the bare repositories (`<name>.git`, nested names allowed). */

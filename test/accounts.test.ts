@@ -22,7 +22,7 @@ import { repoAdminActions } from '../src/cli/commands/repo-admin.js';
 import { adoptRepositories } from '../src/db/adoption.js';
 import { PgAuditSink, queryAuditLog, reconcileAudit } from '../src/db/audit.js';
 import { listRepositories, registerRepository, updateRepository } from '../src/db/repositories.js';
-import type { PushRecord } from '../src/receive/types.js';
+import type { PushRecord } from '../src/audit-record.js';
 import { createServer } from '../src/server.js';
 import { adminApi } from '../src/transport/http/admin-api.js';
 import { backendName, testDatabase, usingPostgres } from './db-helpers.js';
@@ -291,7 +291,7 @@ t.test(`CLI: users, groups, keys, tokens, grants, repos and the log (${backendNa
             type: 'update',
             status: 'rejected',
             reason: 'non-fast-forward',
-            decidedBy: 'builtin',
+            decidedBy: 'receive.denyNonFastForwards',
           },
         ],
       },

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { initRepository } from '../src/repo/repository.js';
+import { initRepository } from '../src/repo/init-repository.js';
 import { git, gitOk, PROJECT_ROOT, refsOf, tempDir } from './helpers/git.js';
 import { startTestServer } from './helpers/server.js';
 

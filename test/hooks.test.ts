@@ -106,7 +106,7 @@ function isAlive(pid: number): boolean {
   }
 }
 
-t.test('reasons are git\'s', async (t) => {
+t.test("reasons are git's", async (t) => {
   t.equal(PRE_RECEIVE_DECLINED, 'pre-receive hook declined');
   t.equal(UPDATE_HOOK_DECLINED, 'hook declined');
   t.equal(updateHookDeclinedMessage('refs/heads/main'), 'hook declined to update refs/heads/main');
@@ -155,7 +155,7 @@ t.test('pre-receive and post-receive: push options', async (t) => {
   writeHook(hooks, 'post-receive', body);
   const cmd = new ReceiveCommand('refs/heads/main', A, B);
   await runner.preReceive([cmd], { pushOptions: ['ci.skip', 'reviewer=me x'] });
-  cmd.status = 'ok';
+  cmd.accept();
   await runner.postReceive([cmd], { pushOptions: ['ci.skip', 'reviewer=me x'] });
   t.equal(
     text(),
@@ -210,14 +210,13 @@ t.test('post-receive and post-update: successful commands only, skipped when non
   writeHook(hooks, 'post-receive', 'echo post-receive; cat');
   writeHook(hooks, 'post-update', 'echo "post-update $*"');
   const ok = new ReceiveCommand('refs/heads/main', A, B);
-  ok.status = 'ok';
+  ok.accept();
   const created = new ReceiveCommand('refs/heads/new', ZERO, C);
-  created.status = 'ok';
+  created.accept();
   const failed = new ReceiveCommand('refs/heads/bad', A, C);
   failed.reject('hook declined');
   const ghost = new ReceiveCommand('refs/heads/ghost', A, ZERO);
-  ghost.status = 'ok';
-  ghost.didNotExist = true;
+  ghost.accept({ didNotExist: true });
   const all = [ok, failed, ghost, created];
   t.ok((await runner.postReceive(all)).ok);
   t.ok((await runner.postUpdate(all)).ok);
@@ -234,7 +233,11 @@ t.test('post-receive and post-update: successful commands only, skipped when non
 
 t.test('stdout and stderr reach the output in order; partial lines are kept', async (t) => {
   const { hooks, runner, chunks, text } = setup(t);
-  writeHook(hooks, 'pre-receive', 'echo out1; echo err1 >&2; echo out2; echo err2 >&2; printf half; sleep 0.2; printf "%s\\n" -line >&2; printf tail');
+  writeHook(
+    hooks,
+    'pre-receive',
+    'echo out1; echo err1 >&2; echo out2; echo err2 >&2; printf half; sleep 0.2; printf "%s\\n" -line >&2; printf tail',
+  );
   const result = await runner.preReceive([new ReceiveCommand('refs/heads/main', A, B)]);
   t.ok(result.ok);
   t.equal(text(), 'out1\nerr1\nout2\nerr2\nhalf-line\ntail');
@@ -379,7 +382,11 @@ t.test('no timeout by default; aborting kills the hook', async (t) => {
   setTimeout(() => controller.abort(), 200);
   const result = await aborting.runner.update(new ReceiveCommand('refs/heads/main', A, B));
   t.match(result, { ok: false, aborted: true, signal: 'SIGKILL' });
-  t.match(await aborting.runner.update(new ReceiveCommand('refs/heads/main', A, B)), { ok: false, aborted: true }, 'later hooks do not start');
+  t.match(
+    await aborting.runner.update(new ReceiveCommand('refs/heads/main', A, B)),
+    { ok: false, aborted: true },
+    'later hooks do not start',
+  );
 });
 
 t.test('an output consumer returning promises throttles the hook without losing bytes', async (t) => {
@@ -410,7 +417,12 @@ t.test('quarantine environment lets pre-receive read quarantined objects', async
   // One object in the main store, one only in the quarantine.
   const env = { ...gitEnv(home), GIT_OBJECT_DIRECTORY: quarantine };
   spawnSync('git', ['hash-object', '-w', '--stdin'], { cwd: gitDir, env, input: 'only-in-quarantine\n' });
-  const qOid = spawnSync('git', ['hash-object', '--stdin'], { cwd: gitDir, env, input: 'only-in-quarantine\n', encoding: 'utf8' }).stdout.trim();
+  const qOid = spawnSync('git', ['hash-object', '--stdin'], {
+    cwd: gitDir,
+    env,
+    input: 'only-in-quarantine\n',
+    encoding: 'utf8',
+  }).stdout.trim();
   writeHook(hooks, 'pre-receive', `git cat-file -p ${qOid} && git cat-file -p ${oid} && echo "q=$GIT_QUARANTINE_PATH"`);
   const result = await runner.preReceive([new ReceiveCommand('refs/heads/main', A, B)], {
     quarantineEnv: quarantineEnvironment(quarantine, objects, undefined),
@@ -495,7 +507,9 @@ t.test('sample pre-receive.commit-message', async (t) => {
   const s = pushSetup(t);
   installSample(s.srv, 'pre-receive.commit-message');
 
-  const good = s.commit('Add the first file\n\nWith a body that may be as long as it likes, the rule only looks at the subject line.\n');
+  const good = s.commit(
+    'Add the first file\n\nWith a body that may be as long as it likes, the rule only looks at the subject line.\n',
+  );
   const accepted = s.push('main');
   t.equal(accepted.status, 0, 'accepted', { stderr: accepted.stderr });
   t.equal(s.serverRef('refs/heads/main'), good);
@@ -506,7 +520,10 @@ t.test('sample pre-receive.commit-message', async (t) => {
   const empty = s.commit('');
   const rejected = s.push('main');
   t.not(rejected.status, 0);
-  t.match(rejected.stderr, 'remote: *** commit message rule: 2 commit(s) refused: subject must be non-empty, start with a non-blank and be at most 72 characters');
+  t.match(
+    rejected.stderr,
+    'remote: *** commit message rule: 2 commit(s) refused: subject must be non-empty, start with a non-blank and be at most 72 characters',
+  );
   t.match(rejected.stderr, `remote: ***   ${bad} "${longSubject}"`);
   t.match(rejected.stderr, `remote: ***   ${empty} ""`);
   t.notMatch(rejected.stderr, 'A fine subject', 'good commits are not listed');

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import t, { type Test } from 'tap';
 import { parseCommit } from '../src/objects/commit.js';
-import { fsckObject, formatFsckFinding, type FsckFinding } from '../src/objects/fsck.js';
+import { fsckObject } from '../src/objects/fsck.js';
+import { formatFsckFinding, type FsckFinding } from '../src/objects/fsck-reporter.js';
 import { fsckOverridesFromEntries, lookupFsckMessageId } from '../src/objects/fsck-messages.js';
 import { FsckSession } from '../src/objects/fsck-session.js';
 import { parseIdent } from '../src/objects/ident.js';
@@ -43,7 +44,6 @@ function writeLiteral(repo: string, type: ObjectType, data: Buffer | string): st
 function catFile(repo: string, type: string, oid: string): Buffer {
   return git(repo, ['cat-file', type, oid]);
 }
-
 
 t.test('parses commits, tags and trees made by git', async (t) => {
   for (const algo of ['sha1', 'sha256'] as const) {
@@ -190,10 +190,18 @@ t.test('fsck findings match git fsck on crafted objects', async (t) => {
   const ident = 'A U Thor <author@example.com> 1700000000 +0000';
 
   const cases: { name: string; type: ObjectType; data: Buffer }[] = [
-    { name: 'zero-padded mode', type: 'tree', data: Buffer.concat([entry('100644', 'a', blob), entry('040000', 'd', emptyTree)]) },
+    {
+      name: 'zero-padded mode',
+      type: 'tree',
+      data: Buffer.concat([entry('100644', 'a', blob), entry('040000', 'd', emptyTree)]),
+    },
     { name: 'duplicate entries', type: 'tree', data: Buffer.concat([entry('100644', 'a', blob), entry('100644', 'a', blob)]) },
     { name: 'not sorted', type: 'tree', data: Buffer.concat([entry('100644', 'b', blob), entry('100644', 'a', blob)]) },
-    { name: 'dir sorts after file with suffix', type: 'tree', data: Buffer.concat([entry('40000', 'a', emptyTree), entry('100644', 'a.c', blob)]) },
+    {
+      name: 'dir sorts after file with suffix',
+      type: 'tree',
+      data: Buffer.concat([entry('40000', 'a', emptyTree), entry('100644', 'a.c', blob)]),
+    },
     { name: '.git entry', type: 'tree', data: entry('100644', '.GIT', blob) },
     { name: 'ntfs .git', type: 'tree', data: entry('100644', 'git~1', blob) },
     { name: '. and ..', type: 'tree', data: Buffer.concat([entry('100644', '.', blob), entry('100644', '..', blob)]) },
@@ -202,26 +210,82 @@ t.test('fsck findings match git fsck on crafted objects', async (t) => {
     { name: 'mode 100664', type: 'tree', data: entry('100664', 'a', blob) },
     { name: 'null sha1', type: 'tree', data: entry('100644', 'a', '0'.repeat(40)) },
     { name: '.gitmodules symlink', type: 'tree', data: entry('120000', '.gitmodules', blob) },
-    { name: 'missing space before date', type: 'commit', data: Buffer.from(`tree ${emptyTree}\nauthor A <a@x>1700000000 +0000\ncommitter ${ident}\n\nm\n`) },
-    { name: 'bad timezone', type: 'commit', data: Buffer.from(`tree ${emptyTree}\nauthor A <a@x> 1700000000 +000\ncommitter ${ident}\n\nm\n`) },
-    { name: 'zero-padded date', type: 'commit', data: Buffer.from(`tree ${emptyTree}\nauthor A <a@x> 01700000000 +0000\ncommitter ${ident}\n\nm\n`) },
-    { name: 'date overflow', type: 'commit', data: Buffer.from(`tree ${emptyTree}\nauthor A <a@x> 99999999999999999999 +0000\ncommitter ${ident}\n\nm\n`) },
-    { name: 'missing email', type: 'commit', data: Buffer.from(`tree ${emptyTree}\nauthor A 1700000000 +0000\ncommitter ${ident}\n\nm\n`) },
-    { name: 'name before email', type: 'commit', data: Buffer.from(`tree ${emptyTree}\nauthor <a@x> 1700000000 +0000\ncommitter ${ident}\n\nm\n`) },
-    { name: 'bad email', type: 'commit', data: Buffer.from(`tree ${emptyTree}\nauthor A <a@x 1700000000 +0000\ncommitter ${ident}\n\nm\n`) },
+    {
+      name: 'missing space before date',
+      type: 'commit',
+      data: Buffer.from(`tree ${emptyTree}\nauthor A <a@x>1700000000 +0000\ncommitter ${ident}\n\nm\n`),
+    },
+    {
+      name: 'bad timezone',
+      type: 'commit',
+      data: Buffer.from(`tree ${emptyTree}\nauthor A <a@x> 1700000000 +000\ncommitter ${ident}\n\nm\n`),
+    },
+    {
+      name: 'zero-padded date',
+      type: 'commit',
+      data: Buffer.from(`tree ${emptyTree}\nauthor A <a@x> 01700000000 +0000\ncommitter ${ident}\n\nm\n`),
+    },
+    {
+      name: 'date overflow',
+      type: 'commit',
+      data: Buffer.from(`tree ${emptyTree}\nauthor A <a@x> 99999999999999999999 +0000\ncommitter ${ident}\n\nm\n`),
+    },
+    {
+      name: 'missing email',
+      type: 'commit',
+      data: Buffer.from(`tree ${emptyTree}\nauthor A 1700000000 +0000\ncommitter ${ident}\n\nm\n`),
+    },
+    {
+      name: 'name before email',
+      type: 'commit',
+      data: Buffer.from(`tree ${emptyTree}\nauthor <a@x> 1700000000 +0000\ncommitter ${ident}\n\nm\n`),
+    },
+    {
+      name: 'bad email',
+      type: 'commit',
+      data: Buffer.from(`tree ${emptyTree}\nauthor A <a@x 1700000000 +0000\ncommitter ${ident}\n\nm\n`),
+    },
     { name: 'missing tree', type: 'commit', data: Buffer.from(`author ${ident}\ncommitter ${ident}\n\nm\n`) },
-    { name: 'bad tree sha1', type: 'commit', data: Buffer.from(`tree ${emptyTree.slice(0, 39)}x\nauthor ${ident}\ncommitter ${ident}\n\nm\n`) },
-    { name: 'multiple authors', type: 'commit', data: Buffer.from(`tree ${emptyTree}\nauthor ${ident}\nauthor ${ident}\ncommitter ${ident}\n\nm\n`) },
+    {
+      name: 'bad tree sha1',
+      type: 'commit',
+      data: Buffer.from(`tree ${emptyTree.slice(0, 39)}x\nauthor ${ident}\ncommitter ${ident}\n\nm\n`),
+    },
+    {
+      name: 'multiple authors',
+      type: 'commit',
+      data: Buffer.from(`tree ${emptyTree}\nauthor ${ident}\nauthor ${ident}\ncommitter ${ident}\n\nm\n`),
+    },
     { name: 'missing author', type: 'commit', data: Buffer.from(`tree ${emptyTree}\ncommitter ${ident}\n\nm\n`) },
     { name: 'missing committer', type: 'commit', data: Buffer.from(`tree ${emptyTree}\nauthor ${ident}\n\nm\n`) },
-    { name: 'NUL in commit body', type: 'commit', data: Buffer.from(`tree ${emptyTree}\nauthor ${ident}\ncommitter ${ident}\n\nm\0x\n`) },
-    { name: 'NUL in header', type: 'commit', data: Buffer.from(`tree ${emptyTree}\nauthor ${ident}\0\ncommitter ${ident}\n\nm\n`) },
+    {
+      name: 'NUL in commit body',
+      type: 'commit',
+      data: Buffer.from(`tree ${emptyTree}\nauthor ${ident}\ncommitter ${ident}\n\nm\0x\n`),
+    },
+    {
+      name: 'NUL in header',
+      type: 'commit',
+      data: Buffer.from(`tree ${emptyTree}\nauthor ${ident}\0\ncommitter ${ident}\n\nm\n`),
+    },
     { name: 'unterminated header', type: 'commit', data: Buffer.from(`tree ${emptyTree}\nauthor ${ident}\ncommitter ${ident}`) },
     { name: 'tag without tagger', type: 'tag', data: Buffer.from(`object ${goodCommit}\ntype commit\ntag v1\n\nmsg\n`) },
-    { name: 'tag with bad name', type: 'tag', data: Buffer.from(`object ${goodCommit}\ntype commit\ntag a..b\ntagger ${ident}\n\nmsg\n`) },
-    { name: 'tag with bad type', type: 'tag', data: Buffer.from(`object ${goodCommit}\ntype bogus\ntag v1\ntagger ${ident}\n\nmsg\n`) },
+    {
+      name: 'tag with bad name',
+      type: 'tag',
+      data: Buffer.from(`object ${goodCommit}\ntype commit\ntag a..b\ntagger ${ident}\n\nmsg\n`),
+    },
+    {
+      name: 'tag with bad type',
+      type: 'tag',
+      data: Buffer.from(`object ${goodCommit}\ntype bogus\ntag v1\ntagger ${ident}\n\nmsg\n`),
+    },
     { name: 'tag missing type', type: 'tag', data: Buffer.from(`object ${goodCommit}\ntag v1\ntagger ${ident}\n\nmsg\n`) },
-    { name: 'tag extra header', type: 'tag', data: Buffer.from(`object ${goodCommit}\ntype commit\ntag v1\ntagger ${ident}\nextra x\n\nmsg\n`) },
+    {
+      name: 'tag extra header',
+      type: 'tag',
+      data: Buffer.from(`object ${goodCommit}\ntype commit\ntag v1\ntagger ${ident}\nextra x\n\nmsg\n`),
+    },
     { name: 'good tag', type: 'tag', data: Buffer.from(`object ${goodCommit}\ntype commit\ntag v1\ntagger ${ident}\n\nmsg\n`) },
   ];
 
@@ -231,7 +295,11 @@ t.test('fsck findings match git fsck on crafted objects', async (t) => {
       const verdict = gitVerdict(repo, oid, strict);
       const findings = fsckObject(c.type, c.data, 'sha1', { strict }, oid);
       const label = `${c.name}${strict ? ' (strict)' : ''}`;
-      if (verdict.unparsable) t.ok(findings.some((f) => f.level === 'error'), `${label}: rejected, as git cannot parse it`);
+      if (verdict.unparsable)
+        t.ok(
+          findings.some((f) => f.level === 'error'),
+          `${label}: rejected, as git cannot parse it`,
+        );
       else t.same(ours(findings), verdict.findings, label);
     }
     // Remove the object again so that later cases are judged alone.
@@ -243,7 +311,10 @@ t.test('fsck levels can be overridden like receive.fsck.<msg-id>', async (t) => 
   const blob = 'b'.repeat(40);
   const data = Buffer.concat([Buffer.from('040000 d\0'), Buffer.from(blob, 'hex')]);
   const strict = fsckObject('tree', data, 'sha1', { strict: true });
-  t.same(strict.map((f) => [f.id, f.level]), [['zeroPaddedFilemode', 'error']]);
+  t.same(
+    strict.map((f) => [f.id, f.level]),
+    [['zeroPaddedFilemode', 'error']],
+  );
   const { overrides, warnings } = fsckOverridesFromEntries([
     ['zeropaddedfilemode', 'ignore'],
     ['nosuchid', 'warn'],
@@ -264,7 +335,11 @@ t.test('fsck levels can be overridden like receive.fsck.<msg-id>', async (t) => 
 t.test('fsck session checks .gitmodules and .gitattributes like index-pack --strict', async (t) => {
   const repo = bareRepo(t);
   const cases = [
-    { name: 'bad submodule name', file: '.gitmodules', content: '[submodule "../../escape"]\n\tpath = a\n\turl = https://example.com/x\n' },
+    {
+      name: 'bad submodule name',
+      file: '.gitmodules',
+      content: '[submodule "../../escape"]\n\tpath = a\n\turl = https://example.com/x\n',
+    },
     { name: 'option-like url', file: '.gitmodules', content: '[submodule "s"]\n\tpath = a\n\turl = --upload-pack=evil\n' },
     { name: 'option-like path', file: '.gitmodules', content: '[submodule "s"]\n\tpath = -a\n\turl = https://example.com/x\n' },
     { name: 'command update', file: '.gitmodules', content: '[submodule "s"]\n\tpath = a\n\tupdate = !rm -rf /\n' },
@@ -286,12 +361,22 @@ t.test('fsck session checks .gitmodules and .gitattributes like index-pack --str
       .sort();
     const session = new FsckSession('sha1', { strict: true });
     const found = [...session.check(blob, 'blob', Buffer.from(c.content)), ...session.check(tree, 'tree', treeData)];
-    found.push(...(await session.finish({ algo: 'sha1', has: async () => true, read: async () => ({ type: 'blob', data: Buffer.from(c.content) }), info: async () => null })));
+    found.push(
+      ...(await session.finish({
+        algo: 'sha1',
+        has: async () => true,
+        read: async () => ({ type: 'blob', data: Buffer.from(c.content) }),
+        info: async () => null,
+      })),
+    );
     t.same(found.map((f) => `${f.level} ${f.oid} ${formatFsckFinding(f)}`).sort(), expected, c.name);
   }
   const session = new FsckSession('sha1', { strict: true });
   const blob = 'a'.repeat(40);
   session.check('b'.repeat(40), 'tree', Buffer.concat([Buffer.from('100644 .gitmodules\0'), Buffer.from(blob, 'hex')]));
   const missing = await session.finish({ algo: 'sha1', has: async () => false, read: async () => null, info: async () => null });
-  t.same(missing.map((f) => f.id), ['gitmodulesMissing']);
+  t.same(
+    missing.map((f) => f.id),
+    ['gitmodulesMissing'],
+  );
 });

@@ -24,14 +24,15 @@ import { pathPatternMatches } from '../src/policy/path-pattern.js';
 import { InMemoryPolicySource, type PolicySource } from '../src/policy/policy-source.js';
 import { parsePolicy, formatPolicy } from '../src/policy/policy-file.js';
 import { diffRules, describeChanges } from '../src/policy/policy-diff.js';
-import type { ProtectionRule } from '../src/policy/protection-rule.js';
+import type { ProtectionRule } from '../src/protection-rule.js';
 import { refPatternMatches } from '../src/policy/ref-pattern.js';
 import { normalizeRule } from '../src/policy/rule-input.js';
-import { PgPolicySource, listRules, replaceRules } from '../src/policy/rule-store.js';
+import { PgPolicySource, listRules, replaceRules } from '../src/db/rule-store.js';
 import { changedFiles } from '../src/policy/tree-changes.js';
 import type { ReceiveCommand } from '../src/receive/command.js';
 import type { HookContext, ReceiveHooks } from '../src/receive/types.js';
-import { initRepository, openRepository } from '../src/repo/repository.js';
+import { initRepository } from '../src/repo/init-repository.js';
+import { openRepository } from '../src/repo/repository.js';
 import { adminPolicyApi } from '../src/transport/http/admin-api-policy.js';
 import { backendName, testDatabase } from './db-helpers.js';
 import { gitOk, refsOf, tempDir, WorkRepo } from './helpers/git.js';
@@ -75,7 +76,6 @@ const server = await startTestServer(t, {
   hooks,
   policy,
 });
-
 
 interface Scenario {
   name: string;
@@ -897,5 +897,8 @@ t.test('engine: only new commits are walked; an in-memory source needs no databa
     isNew: async (oid) => !existing.has(oid),
     knownSize: () => 1_000_000,
   });
-  t.match(sized.verdicts[0], { check: 'maxBlobSize', lines: [/./, /adds file-\d+\.txt \(976\.6 KiB\); refs matching refs\/heads\/main accept files up to 1000 bytes/, /./] });
+  t.match(sized.verdicts[0], {
+    check: 'maxBlobSize',
+    lines: [/./, /adds file-\d+\.txt \(976\.6 KiB\); refs matching refs\/heads\/main accept files up to 1000 bytes/, /./],
+  });
 });

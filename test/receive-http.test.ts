@@ -3,7 +3,7 @@ import { chmod, readdir, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { initRepository } from '../src/repo/repository.js';
+import { initRepository } from '../src/repo/init-repository.js';
 import { git, gitOk, refsOf, tempDir, WorkRepo } from './helpers/git.js';
 import { startTestServer } from './helpers/server.js';
 import { demuxSideband, packOf, postReceivePack, reportLines, updateRequestBody } from './helpers/wire.js';

@@ -10,7 +10,8 @@ import { initialBareConfig, setConfigValue, setConfigValueInText } from '../src/
 import { checkConnectivity, isAncestor, newCommits } from '../src/repo/graph.js';
 import { parsePackedRefs } from '../src/repo/refs/packed-refs.js';
 import { isValidRefName } from '../src/repo/refs/refname.js';
-import { GitRepository, initRepository, openRepository } from '../src/repo/repository.js';
+import { GitRepository, openRepository } from '../src/repo/repository.js';
+import { initRepository } from '../src/repo/init-repository.js';
 import type { RefFailure } from '../src/repo/types.js';
 import { gitEnv } from './helpers/git.js';
 
@@ -36,7 +37,6 @@ function tempDir(t: Test): string {
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
 }
-
 
 /** A bare repository made by git, plus a work clone that has made `commits` commits on main. */
 function gitFixture(t: Test, options: { algo?: HashAlgorithm; commits?: number } = {}) {
@@ -110,13 +110,27 @@ t.test('config parser agrees with git config', async (t) => {
   writeFileSync(file, text);
   const config = FileConfig.parse(text);
   const gitGet = (key: string, ...flags: string[]) =>
-    execFileSync('git', ['config', '--file', file, ...flags, '--get', key], { env: gitEnv() }).toString().replace(/\n$/, '');
-  for (const key of ['core.bare', 'remote.Origin.url', 'branch.main.remote', 'x.sub"quote.escapes', 'x.sub"quote.continued', 'x.sub"quote.inner', 'receive.empty', 'receive.fsck.zeropaddedfilemode']) {
+    execFileSync('git', ['config', '--file', file, ...flags, '--get', key], { env: gitEnv() })
+      .toString()
+      .replace(/\n$/, '');
+  for (const key of [
+    'core.bare',
+    'remote.Origin.url',
+    'branch.main.remote',
+    'x.sub"quote.escapes',
+    'x.sub"quote.continued',
+    'x.sub"quote.inner',
+    'receive.empty',
+    'receive.fsck.zeropaddedfilemode',
+  ]) {
     t.equal(config.get(key), gitGet(key), `get ${key}`);
   }
   t.equal(config.get('REMOTE.Origin.URL'), gitGet('remote.Origin.url'), 'section and name are case-insensitive');
   t.equal(config.get('remote.origin.url'), undefined, 'subsection is case-sensitive');
-  t.same(config.getAll('remote.Origin.fetch'), git(dir, ['config', '--file', file, '--get-all', 'remote.Origin.fetch']).split('\n'));
+  t.same(
+    config.getAll('remote.Origin.fetch'),
+    git(dir, ['config', '--file', file, '--get-all', 'remote.Origin.fetch']).split('\n'),
+  );
   for (const key of ['core.bare', 'receive.denyDeletes', 'receive.denyNonFastForwards', 'receive.empty']) {
     t.equal(String(config.getBool(key, false)), gitGet(key, '--bool'), `bool ${key}`);
   }
@@ -179,14 +193,18 @@ t.test('initRepository writes what git init --bare writes', async (t) => {
   await repo.close();
   t.equal(readFileSync(path.join(dir, 'x.git', 'HEAD'), 'utf8'), 'ref: refs/heads/main\n');
   await t.rejects(initRepository(path.join(dir, 'x.git'), { algo: 'sha1' }), { code: 'E_REPOSITORY_EXISTS' });
-  await t.rejects(initRepository(path.join(dir, 'y.git'), { algo: 'sha1', defaultBranch: 'a..b' }), { code: 'E_BAD_BRANCH_NAME' });
+  await t.rejects(initRepository(path.join(dir, 'y.git'), { algo: 'sha1', defaultBranch: 'a..b' }), {
+    code: 'E_BAD_BRANCH_NAME',
+  });
 });
 
 t.test('object database reads loose objects, packs and alternates like git cat-file', async (t) => {
   for (const algo of ['sha1', 'sha256'] as const) {
     const { bare, work, commits } = gitFixture(t, { algo, commits: 3 });
     const repo = await open(t, bare);
-    const all = git(bare, ['rev-list', '--objects', '--all']).split('\n').map((line) => line.split(' ')[0]!);
+    const all = git(bare, ['rev-list', '--objects', '--all'])
+      .split('\n')
+      .map((line) => line.split(' ')[0]!);
     const check = async (label: string) => {
       for (const oid of all) {
         const type = git(bare, ['cat-file', '-t', oid]);
@@ -206,14 +224,19 @@ t.test('object database reads loose objects, packs and alternates like git cat-f
     git(bare, ['prune-packed']);
     const fresh = await open(t, bare);
     t.ok(readdirSync(path.join(bare, 'objects', 'pack')).some((n) => n.endsWith('.idx')));
-    for (const oid of all) t.same((await fresh.objects.read(oid))?.data, gitBuffer(bare, ['cat-file', git(bare, ['cat-file', '-t', oid]), oid]));
+    for (const oid of all)
+      t.same((await fresh.objects.read(oid))?.data, gitBuffer(bare, ['cat-file', git(bare, ['cat-file', '-t', oid]), oid]));
     await check(`${algo} packed (rescan)`);
 
     // Writing: git sees the object and fsck is happy.
     const written = await repo.objects.write({ type: 'blob', data: Buffer.from('written by pushgate\n') });
     t.equal(written, hashObject(algo, 'blob', Buffer.from('written by pushgate\n')));
     t.equal(git(bare, ['cat-file', 'blob', written]), 'written by pushgate');
-    t.equal(await repo.objects.write({ type: 'blob', data: Buffer.from('written by pushgate\n') }), written, 'rewrite is a no-op');
+    t.equal(
+      await repo.objects.write({ type: 'blob', data: Buffer.from('written by pushgate\n') }),
+      written,
+      'rewrite is a no-op',
+    );
     t.equal(gitStatus(bare, ['fsck', '--strict']).code, 0);
     t.equal(commits.length, 3);
     t.ok(work);
@@ -226,7 +249,10 @@ t.test('alternates are followed, recursively and without loops', async (t) => {
   const c = gitFixture(t, { commits: 0 });
   // c → b → a (relative path), and a → c closes a loop.
   writeFileSync(path.join(c.bare, 'objects/info/alternates'), `# comment\n${path.join(b.bare, 'objects')}\n`);
-  writeFileSync(path.join(b.bare, 'objects/info/alternates'), `${path.relative(path.join(b.bare, 'objects'), path.join(a.bare, 'objects'))}\n`);
+  writeFileSync(
+    path.join(b.bare, 'objects/info/alternates'),
+    `${path.relative(path.join(b.bare, 'objects'), path.join(a.bare, 'objects'))}\n`,
+  );
   writeFileSync(path.join(a.bare, 'objects/info/alternates'), `${path.join(c.bare, 'objects')}\n/nonexistent/objects\n`);
   const repo = await open(t, c.bare);
   t.equal((await repo.objects.read(a.commits[0]!))?.type, 'commit', 'object two alternates away');
@@ -333,7 +359,10 @@ t.test('refs: updates are seen by git and fail with git messages', async (t) => 
   rmSync(path.join(bare, 'refs/heads/new.lock'));
 
   // The same failures through git itself, to keep the wording honest.
-  t.match(gitStatus(bare, ['update-ref', 'refs/heads/new', c2, c0]).output, `cannot lock ref 'refs/heads/new': is at ${c1} but expected ${c0}`);
+  t.match(
+    gitStatus(bare, ['update-ref', 'refs/heads/new', c2, c0]).output,
+    `cannot lock ref 'refs/heads/new': is at ${c1} but expected ${c0}`,
+  );
 
   // Symbolic refs are written through.
   git(bare, ['symbolic-ref', 'refs/heads/alias', 'refs/heads/new']);
@@ -391,7 +420,10 @@ t.test('refs: atomic updates are all or nothing', async (t) => {
     ],
     { atomic: true },
   );
-  t.same(failed.map((f) => f?.kind), ['aborted', 'stale', 'aborted', 'aborted']);
+  t.same(
+    failed.map((f) => f?.kind),
+    ['aborted', 'stale', 'aborted', 'aborted'],
+  );
   t.equal(failed[1]?.message, `cannot lock ref 'refs/heads/b': is at ${c0} but expected ${c1}`);
   t.equal(git(bare, ['for-each-ref']), before, 'nothing moved');
   t.same(lockFiles(bare), [], 'no locks or journal left');
@@ -405,7 +437,10 @@ t.test('refs: atomic updates are all or nothing', async (t) => {
     { atomic: true, reflogMessage: 'push' },
   );
   t.same(ok, [null, null, null]);
-  t.equal(git(bare, ['for-each-ref', '--format=%(refname) %(objectname)']), `refs/heads/a ${c1}\nrefs/heads/c ${c2}\nrefs/heads/main ${c2}`);
+  t.equal(
+    git(bare, ['for-each-ref', '--format=%(refname) %(objectname)']),
+    `refs/heads/a ${c1}\nrefs/heads/c ${c2}\nrefs/heads/main ${c2}`,
+  );
   t.same(lockFiles(bare), []);
 
   const dup = await repo.refs.update(
@@ -432,7 +467,10 @@ t.test('refs: reflogs are written when core.logAllRefUpdates asks', async (t) =>
   const { bare, commits } = gitFixture(t, { commits: 2 });
   git(bare, ['config', 'core.logAllRefUpdates', 'true']);
   const repo = await open(t, bare);
-  await repo.refs.update([{ name: 'refs/heads/main', oldOid: commits[1]!, newOid: commits[0]! }], { atomic: false, reflogMessage: 'push' });
+  await repo.refs.update([{ name: 'refs/heads/main', oldOid: commits[1]!, newOid: commits[0]! }], {
+    atomic: false,
+    reflogMessage: 'push',
+  });
   t.equal(git(bare, ['reflog', 'show', '--format=%H %gs', 'refs/heads/main']).split('\n')[0], `${commits[0]} push`);
   await repo.refs.update([{ name: 'refs/heads/main', oldOid: commits[0]!, newOid: ZERO }], { atomic: false });
   t.notOk(existsSync(path.join(bare, 'logs/refs/heads/main')), 'reflog removed with the ref');
@@ -483,18 +521,20 @@ t.test('refs: an atomic update killed mid-way is rolled forward or back on next 
     const repo = await open(t, bare);
     const after = git(bare, ['for-each-ref', '--format=%(refname) %(objectname)']);
     if (expectMoved) {
-      t.equal(after, [`refs/heads/a ${c1}`, `refs/heads/b ${c2}`, `refs/heads/main ${c2}`, `refs/heads/new/branch ${c1}`].join('\n'), `${crashAt}: all moved`);
+      t.equal(
+        after,
+        [`refs/heads/a ${c1}`, `refs/heads/b ${c2}`, `refs/heads/main ${c2}`, `refs/heads/new/branch ${c1}`].join('\n'),
+        `${crashAt}: all moved`,
+      );
     } else {
       t.equal(git(bare, ['for-each-ref']), before, `${crashAt}: none moved`);
     }
     t.same(lockFiles(bare), [], `${crashAt}: no lock or journal remains`);
-    t.same(
-      (await repo.refs.list()).map((r) => `${r.name} ${r.oid}`).join('\n'),
-      after,
-      `${crashAt}: pushgate and git agree`,
-    );
+    t.same((await repo.refs.list()).map((r) => `${r.name} ${r.oid}`).join('\n'), after, `${crashAt}: pushgate and git agree`);
     // The refs are usable again.
-    const [retry] = await repo.refs.update([{ name: 'refs/heads/b', oldOid: expectMoved ? c2 : c0, newOid: c1 }], { atomic: true });
+    const [retry] = await repo.refs.update([{ name: 'refs/heads/b', oldOid: expectMoved ? c2 : c0, newOid: c1 }], {
+      atomic: true,
+    });
     t.equal(retry, null, `${crashAt}: refs can be updated afterwards`);
     t.equal(gitStatus(bare, ['fsck', '--strict']).code, 0);
   }
@@ -556,7 +596,10 @@ t.test('quarantine: objects wait apart until migrated', async (t) => {
   await q2.discard();
   await q2.discard();
   t.notOk(existsSync(q2.dir), 'discard removes the quarantine');
-  t.same(readdirSync(path.join(bare, 'objects')).filter((n) => n.startsWith('tmp_')), []);
+  t.same(
+    readdirSync(path.join(bare, 'objects')).filter((n) => n.startsWith('tmp_')),
+    [],
+  );
 });
 
 t.test('graph: ancestry and connectivity', async (t) => {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
-import type { Identity } from '../receive/types.js';
-import type { Access, AccessControl, AccessVerdict } from '../transport/access.js';
+import type { Identity } from '../identity.js';
+import type { Access, AccessControl, AccessVerdict } from './access.js';
 import type { Queryable } from '../db/database.js';
 import { adoptRepository } from '../db/adoption.js';
 import { findRepository, type RepositoryRecord } from '../db/repositories.js';

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../db/errors.js';
+import { InvalidInputError } from '../errors.js';
 
 const UNIT_MS: Record<string, number> = {
   s: 1000,

@@ -1,6 +1,6 @@
-import type { Access } from '../transport/access.js';
+import type { Access } from './access.js';
 import type { Queryable } from '../db/database.js';
-import { InvalidInputError, NotFoundError } from '../db/errors.js';
+import { InvalidInputError, NotFoundError } from '../errors.js';
 import { getGroup } from './groups.js';
 import { normalizeRepoPattern, repoPatternMatches } from './repo-pattern.js';
 import { getUser } from './users.js';

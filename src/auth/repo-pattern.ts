@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../db/errors.js';
+import { InvalidInputError } from '../errors.js';
 import { globToRegExp } from '../glob.js';
 
 /**

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '../db/database.js';
-import { ConflictError, NotFoundError, isUniqueViolation } from '../db/errors.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { parsePublicKeyLine, sshFingerprint } from './ssh-public-key.js';
 import { getUser } from './users.js';
 

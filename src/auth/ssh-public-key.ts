@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import ssh2 from 'ssh2';
-import { InvalidInputError } from '../db/errors.js';
+import { InvalidInputError } from '../errors.js';
 
 /** Key types users may register: what both OpenSSH and ssh2 (the SSH server) handle. */
 export const SUPPORTED_KEY_TYPES = [

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Queryable } from '../db/database.js';
-import { ConflictError, InvalidInputError, NotFoundError, isUniqueViolation } from '../db/errors.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { getUser } from './users.js';
 
 /** What a token may be used for; a token without scopes may do all its user may. */

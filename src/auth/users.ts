@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/database.js';
-import { ConflictError, InvalidInputError, NotFoundError, isUniqueViolation } from '../db/errors.js';
+import { isUniqueViolation } from '../db/errors.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 
 export interface User {
   id: number;

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { AuditSink, PushIntent, PushRecord } from '../receive/types.js';
+import type { AuditSink, PushIntent, PushRecord } from '../audit-record.js';
 import type { Queryable } from './database.js';
 import { repoNameVariants } from './repo-name.js';
 

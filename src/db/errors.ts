@@ -14,27 +14,6 @@ export class DatabaseLockedError extends DatabaseError {
   }
 }
 
-/** A user, key, token, group, grant or repository that does not exist. */
-export class NotFoundError extends PushgateError {
-  constructor(message: string, data: Record<string, unknown> = {}) {
-    super('E_NOT_FOUND', message, data);
-  }
-}
-
-/** Creating something that already exists (a username, a key fingerprint, …). */
-export class ConflictError extends PushgateError {
-  constructor(message: string, data: Record<string, unknown> = {}) {
-    super('E_CONFLICT', message, data);
-  }
-}
-
-/** A malformed name, key, level, pattern or duration. */
-export class InvalidInputError extends PushgateError {
-  constructor(message: string, data: Record<string, unknown> = {}) {
-    super('E_INVALID', message, data);
-  }
-}
-
 /** PostgreSQL's unique_violation, to turn into a ConflictError with a message of our own. */
 export function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: unknown })?.code === '23505';

@@ -1,5 +1,6 @@
 import type { Queryable } from './database.js';
-import { ConflictError, InvalidInputError, NotFoundError, isUniqueViolation } from './errors.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { isUniqueViolation } from './errors.js';
 import { isRepoName, repoNameVariants } from './repo-name.js';
 
 /** A row of the repositories registry. */

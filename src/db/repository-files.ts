@@ -1,6 +1,6 @@
 import { lstat, realpath, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { InvalidInputError } from './errors.js';
+import { InvalidInputError } from '../errors.js';
 
 /** HEAD file plus objects/ and refs/ folders: what git itself checks (is_git_directory). */
 export async function isBareRepository(dir: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import type { FsckReporter } from './fsck.js';
+import type { FsckReporter } from './fsck-reporter.js';
 
 const IDENT = 'invalid author/committer line - ';
 // Largest timestamp git accepts (its time_t is a signed 64-bit integer).

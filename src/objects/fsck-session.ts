@@ -1,5 +1,6 @@
 import { parseConfig } from './config-syntax.js';
-import { FsckReporter, fsckObject, type FsckFinding, type FsckOptions } from './fsck.js';
+import { FsckReporter, type FsckFinding, type FsckOptions } from './fsck-reporter.js';
+import { fsckObject } from './fsck.js';
 import type { ObjectReader } from './object-reader.js';
 import type { ObjectType } from './object-type.js';
 import type { HashAlgorithm } from './oid.js';

@@ -1,13 +1,6 @@
-import type { FsckReporter } from './fsck.js';
+import type { FsckReporter } from './fsck-reporter.js';
 import { hashLength, type HashAlgorithm } from './oid.js';
-import {
-  isDotgitattributes,
-  isDotgitignore,
-  isDotgitmodules,
-  isDotmailmap,
-  isHfsDotgit,
-  isNtfsDotgit,
-} from './special-names.js';
+import { isDotgitattributes, isDotgitignore, isDotgitmodules, isDotmailmap, isHfsDotgit, isNtfsDotgit } from './special-names.js';
 
 /** Blobs a tree names as .gitmodules / .gitattributes; their content is checked once all objects are known. */
 export interface SpecialBlobs {

@@ -22,3 +22,12 @@ export {
 } from './pack-header.js';
 export { PACK_ERROR } from './pack-errors.js';
 export type { Progress, ProgressCallback, ProgressPhase } from './progress.js';
+export { GeneratorPack } from './pack-generator-source.js';
+export {
+  generatePack,
+  type CopiedEntry,
+  type DeltaBaseCandidate,
+  type FreshEntry,
+  type GeneratorEntry,
+  type PackStats,
+} from './pack-generator.js';

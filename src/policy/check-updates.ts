@@ -2,7 +2,8 @@ import type { ObjectReader } from '../objects/object-reader.js';
 import { evaluateRules, type Refusal } from './evaluate-rules.js';
 import { HistoryReader, type ReadStats } from './history-reader.js';
 import type { RefUpdateInput } from './namespace-rules.js';
-import type { PolicyIdentity, ProtectionRule } from './protection-rule.js';
+import type { PolicyIdentity } from './checks.js';
+import type { ProtectionRule } from '../protection-rule.js';
 import { PushAnalysis } from './push-analysis.js';
 
 export interface CheckUpdatesInput {

@@ -1,7 +1,7 @@
 import type { RefUpdateInput } from './namespace-rules.js';
 import { firstMatchingPathPattern } from './path-pattern.js';
 import { formatSize, kindOf, shortOid, subjectOf, type Problem } from './problem.js';
-import type { ContentCheck, ProtectionRule } from './protection-rule.js';
+import type { ContentCheck, ProtectionRule } from '../protection-rule.js';
 import type { PushAnalysis } from './push-analysis.js';
 import type { ChangedFile } from './tree-changes.js';
 

@@ -1,11 +1,12 @@
-import { InvalidInputError } from '../db/errors.js';
+import { InvalidInputError } from '../errors.js';
 import { isOid, isZeroOid, zeroOid } from '../objects/oid.js';
 import type { Repository } from '../repo/types.js';
 import { evaluateRules, type Refusal } from './evaluate-rules.js';
 import { HistoryReader, type ReadStats } from './history-reader.js';
 import { evaluateNamespaceRules, readerFactSource } from './namespace-facts.js';
 import type { NamespaceRejection, RefUpdateInput } from './namespace-rules.js';
-import type { PolicyIdentity, ProtectionRule } from './protection-rule.js';
+import type { PolicyIdentity } from './checks.js';
+import type { ProtectionRule } from '../protection-rule.js';
 import { PushAnalysis } from './push-analysis.js';
 
 export interface DryRunResult {

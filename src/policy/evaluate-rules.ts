@@ -1,13 +1,7 @@
 import { contentChecks } from './content-checks.js';
 import type { RefUpdateInput } from './namespace-rules.js';
-import {
-  CHECK_TITLES,
-  CONTENT_CHECKS,
-  REF_CHECKS,
-  type CheckName,
-  type PolicyIdentity,
-  type ProtectionRule,
-} from './protection-rule.js';
+import { CHECK_TITLES, type PolicyIdentity } from './checks.js';
+import { CONTENT_CHECKS, REF_CHECKS, type CheckName, type ProtectionRule } from '../protection-rule.js';
 import type { PushAnalysis } from './push-analysis.js';
 import { refChecks } from './ref-checks.js';
 import { refPatternMatches } from './ref-pattern.js';
@@ -23,7 +17,7 @@ export interface Refusal {
   /** `remote:` lines: which rule and pattern, what is wrong, what to do instead. */
   lines: string[];
   /** For logs and the audit record: `policy:rule-2:blockForcePush`. */
-  decidedBy: string;
+  decidedBy: `policy:rule-${number}:${CheckName}`;
 }
 
 /**

@@ -1,4 +1,5 @@
-import { CHECK_NAMES, checksOf, CHECK_TITLES, type ProtectionRule } from './protection-rule.js';
+import { CHECK_NAMES, type ProtectionRule } from '../protection-rule.js';
+import { checksOf, CHECK_TITLES } from './checks.js';
 import { compactRule } from './policy-file.js';
 
 /** One difference between a repository's rules and a policy file. Positions are 1-based. */

@@ -1,6 +1,6 @@
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import { InvalidInputError } from '../db/errors.js';
-import { CHECK_NAMES, orderedRule, type Exemption, type ProtectionRule } from './protection-rule.js';
+import { InvalidInputError } from '../errors.js';
+import { CHECK_NAMES, orderedRule, type Exemption, type ProtectionRule } from '../protection-rule.js';
 import { normalizeRule } from './rule-input.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { ProtectionRule } from './protection-rule.js';
+import type { ProtectionRule } from '../protection-rule.js';
 
 /**
  * Where the receive service gets a repository's rules. Small on purpose: the

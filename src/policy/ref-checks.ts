@@ -1,7 +1,8 @@
 import { readerFactSource, evaluateNamespaceRules } from './namespace-facts.js';
 import type { RefUpdateInput } from './namespace-rules.js';
 import { kindOf, shortOid, type Problem } from './problem.js';
-import type { Exemption, PolicyIdentity, ProtectionRule, RefCheck } from './protection-rule.js';
+import type { Exemption, ProtectionRule, RefCheck } from '../protection-rule.js';
+import type { PolicyIdentity } from './checks.js';
 import type { PushAnalysis } from './push-analysis.js';
 import { describeIdentity, describeSubjects, identityMatches } from './subjects.js';
 

@@ -1,6 +1,7 @@
-import { InvalidInputError } from '../db/errors.js';
+import { InvalidInputError } from '../errors.js';
 import { isValidPathPattern } from './path-pattern.js';
-import { CHECK_NAMES, checksOf, orderedRule, type Exemption, type ProtectionRule } from './protection-rule.js';
+import { CHECK_NAMES, orderedRule, type Exemption, type ProtectionRule } from '../protection-rule.js';
+import { checksOf } from './checks.js';
 import { isValidRefPattern } from './ref-pattern.js';
 import { isValidSubject } from './subjects.js';
 

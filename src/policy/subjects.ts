@@ -1,4 +1,4 @@
-import type { PolicyIdentity } from './protection-rule.js';
+import type { PolicyIdentity } from './checks.js';
 
 /**
  * Users and groups in rules, written as grants write them: `alice` or

@@ -24,8 +24,7 @@ export async function applyRefUpdates(
       const current = options.corruptDeletes.get(command);
       if (current === null) {
         options.writer.warning('deleting a non-existent ref');
-        command.didNotExist = true;
-        command.status = 'ok';
+        command.accept({ didNotExist: true });
         continue;
       }
       options.writer.warning('allowing deletion of corrupt ref');
@@ -51,7 +50,7 @@ export async function applyRefUpdates(
       for (const [command] of batch) command.reject('atomic transaction failed', 'ref-transaction');
       return;
     }
-    for (const [command] of batch) command.status = 'ok';
+    for (const [command] of batch) command.accept();
     return;
   }
 
@@ -62,7 +61,7 @@ export async function applyRefUpdates(
       options.writer.error(failure.message);
       command.reject('failed to update ref', 'ref-transaction');
     } else {
-      command.status = 'ok';
+      command.accept();
     }
   }
 }

@@ -1,52 +1,85 @@
+import type { CommandRecord, CommandType, Decider } from '../audit-record.js';
 import { isZeroOid } from '../objects/oid.js';
 
-export type CommandType = 'create' | 'update' | 'delete';
+export type { CommandType } from '../audit-record.js';
+
+/** A command's result: pending until one decision, then ok or rejected for good. */
+export type CommandStatus = CommandRecord['status'];
 
 /**
  * One ref update of a push (JGit's ReceiveCommand). Rules, policies and hooks
- * set its status; report-status and the audit record are both written from
- * the same list.
+ * decide its result through reject() and the ref transaction through
+ * accept(); the first decision stands. Report-status and the audit record
+ * are both written from the same list.
  */
 export class ReceiveCommand {
   readonly refName: string;
   readonly oldOid: string;
   readonly newOid: string;
   readonly type: CommandType;
-  /** 'pending' until something decides; 'ok' when applied; 'rejected' with a reason. */
-  status: 'pending' | 'ok' | 'rejected' = 'pending';
-  /** The `ng` reason, verbatim as git would send it. */
-  reason?: string;
-  /** Which rule, hook or check decided, for logs and the audit record. */
-  decidedBy?: string;
-  /** Deleting a ref that did not exist: reported ok, but left out of post hooks (as git). */
-  didNotExist = false;
+  private result: CommandStatus = 'pending';
+  private why?: string;
+  private decider?: Decider;
+  private missing = false;
 
   constructor(refName: string, oldOid: string, newOid: string) {
     this.refName = refName;
     this.oldOid = oldOid;
     this.newOid = newOid;
-    this.type = isZeroOid(oldOid) ? 'create' : isZeroOid(newOid) ? 'delete' : 'update';
+    this.type = isZeroOid(oldOid) ? (isZeroOid(newOid) ? 'delete' : 'create') : isZeroOid(newOid) ? 'delete' : 'update';
+  }
+
+  get status(): CommandStatus {
+    return this.result;
+  }
+
+  /** The `ng` reason, verbatim as git would send it. */
+  get reason(): string | undefined {
+    return this.why;
+  }
+
+  /** Which rule, hook or check decided, for logs and the audit record. */
+  get decidedBy(): Decider | undefined {
+    return this.decider;
+  }
+
+  /** Deleting a ref that did not exist: reported ok, but left out of post hooks (as git). */
+  get didNotExist(): boolean {
+    return this.missing;
   }
 
   get pending(): boolean {
-    return this.status === 'pending';
+    return this.result === 'pending';
   }
 
-  reject(reason: string, decidedBy?: string): void {
-    this.status = 'rejected';
-    this.reason = reason;
-    if (decidedBy) this.decidedBy = decidedBy;
+  get ok(): boolean {
+    return this.result === 'ok';
   }
 
-  toJSON() {
+  /** Refuse the update with git's `ng` reason. In-process hooks call it with the reason alone. */
+  reject(reason: string, decidedBy: Decider = 'hook:in-process'): void {
+    if (!this.pending) return;
+    this.result = 'rejected';
+    this.why = reason;
+    this.decider = decidedBy;
+  }
+
+  /** The ref transaction wrote it (or, for a delete of a missing ref, there was nothing to write). */
+  accept(options: { didNotExist?: boolean } = {}): void {
+    if (!this.pending) return;
+    this.result = 'ok';
+    this.missing = options.didNotExist ?? false;
+  }
+
+  toJSON(): CommandRecord {
     return {
       refName: this.refName,
       oldOid: this.oldOid,
       newOid: this.newOid,
       type: this.type,
-      status: this.status,
-      reason: this.reason,
-      decidedBy: this.decidedBy,
+      status: this.result,
+      reason: this.why,
+      decidedBy: this.decider,
     };
   }
 }

@@ -1,5 +1,5 @@
 import { LimitError, PackError } from '../errors.js';
-import { indexPack } from '../pack/index-pack.js';
+import { indexPack } from '../pack/index.js';
 import type { ByteReader } from '../protocol/byte-reader.js';
 import type { ResponseWriter } from '../protocol/response-writer.js';
 import type { Quarantine } from '../repo/types.js';

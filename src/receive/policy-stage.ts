@@ -1,6 +1,7 @@
+import type { Decider } from '../audit-record.js';
 import type { ObjectReader } from '../objects/object-reader.js';
-import { checkUpdates } from '../policy/check-updates.js';
-import { evaluateNamespaceRules, readerFactSource } from '../policy/namespace-facts.js';
+import { checkUpdates } from '../policy/index.js';
+import { evaluateNamespaceRules, readerFactSource } from '../policy/index.js';
 import type { ResponseWriter } from '../protocol/response-writer.js';
 import { isAncestor } from '../repo/graph.js';
 import type { Quarantine } from '../repo/types.js';
@@ -87,7 +88,7 @@ async function runProtectionRules(ctx: PolicyStageContext, refused: Set<ReceiveC
   });
 }
 
-function refuse(command: ReceiveCommand, reason: string, decidedBy: string, refused: Set<ReceiveCommand>): void {
+function refuse(command: ReceiveCommand, reason: string, decidedBy: Decider, refused: Set<ReceiveCommand>): void {
   command.reject(reason, decidedBy);
   refused.add(command);
 }

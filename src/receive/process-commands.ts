@@ -96,7 +96,7 @@ export async function processCommands(ctx: ProcessContext): Promise<void> {
       await repo.objects.refresh();
     } catch (err) {
       ctx.log?.error({ err }, 'quarantine migration failed');
-      for (const c of commands) if (c.pending) c.reject('unable to migrate objects to permanent storage', 'pushgate');
+      for (const c of commands) if (c.pending) c.reject('unable to migrate objects to permanent storage', 'quarantine-migration');
       return;
     }
   }

@@ -1,6 +1,6 @@
 import { parseCommit } from '../objects/commit.js';
 import { FsckSession } from '../objects/fsck-session.js';
-import { formatFsckFinding, type FsckFinding } from '../objects/fsck.js';
+import { formatFsckFinding, type FsckFinding } from '../objects/fsck-reporter.js';
 import type { ObjectReader } from '../objects/object-reader.js';
 import type { ObjectType } from '../objects/object-type.js';
 import type { HashAlgorithm } from '../objects/oid.js';

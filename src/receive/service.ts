@@ -14,7 +14,8 @@ import type { PushedObjects } from './pushed-objects.js';
 import { processCommands } from './process-commands.js';
 import { runPostHooks } from './post-hooks.js';
 import { readReceiveSettings } from './settings.js';
-import type { PushRecord, ReceivePackOutcome, ReceivePackSession } from './types.js';
+import type { PushRecord } from '../audit-record.js';
+import type { ReceivePackOutcome, ReceivePackSession } from './types.js';
 import { writeToStream } from './write-stream.js';
 
 /**
@@ -77,7 +78,7 @@ export async function receivePack(session: ReceivePackSession): Promise<ReceiveP
       log?.error({ err }, 'audit log unavailable; push refused');
       auditUnavailable = true;
       writer.error('the server cannot record pushes right now; nothing was changed, try again later');
-      for (const c of commands) c.reject('audit log unavailable', 'pushgate');
+      for (const c of commands) c.reject('audit log unavailable', 'audit-unavailable');
     }
   }
 
@@ -129,7 +130,7 @@ export async function receivePack(session: ReceivePackSession): Promise<ReceiveP
     internalError = err;
     log?.error({ err }, 'receive-pack failed');
     writer.error(`internal server error: ${err instanceof Error ? err.message : String(err)}`);
-    for (const c of commands) if (c.pending) c.reject('internal server error', 'pushgate');
+    for (const c of commands) if (c.pending) c.reject('internal server error', 'internal-error');
   } finally {
     session.output.off('close', onGone);
     await quarantine?.discard().catch((err) => log?.warn({ err }, 'quarantine not removed'));

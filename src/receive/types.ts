@@ -1,42 +1,9 @@
-import type { PolicySource } from '../policy/policy-source.js';
-import type { GitServiceSession, Identity, Transport } from '../protocol/service-session.js';
+import type { AuditSink } from '../audit-record.js';
+import type { PolicySource } from '../policy/index.js';
+import type { GitServiceSession } from '../service/session.js';
+import type { Identity, Transport } from '../identity.js';
 import type { Repository } from '../repo/types.js';
 import type { ReceiveCommand } from './command.js';
-
-export type { Identity, Transport } from '../protocol/service-session.js';
-
-/** What a push is, known before anything changes (the audit intent). */
-export interface PushIntent {
-  repo: string;
-  transport: Transport;
-  identity?: Identity;
-  remoteAddress?: string;
-  startedAt: Date;
-}
-
-/** What a push did; written from the same ReceiveCommand list as the report. */
-export interface PushRecord extends PushIntent {
-  agent?: string;
-  capabilities: string[];
-  pushOptions: string[];
-  commands: ReturnType<ReceiveCommand['toJSON']>[];
-  /** 'accepted' (every ref ok), 'partial', 'rejected' (no ref ok), 'failed' (protocol/unpack/internal error). */
-  result: 'accepted' | 'partial' | 'rejected' | 'failed';
-  error?: string;
-  packBytes: number;
-  packObjects: number;
-  durationMs: number;
-}
-
-/**
- * Audit log. begin() is called before any ref moves and must be durable; the
- * record is completed after the report. A crash in between leaves an intent
- * that reconcile-at-start can finish from the repository's refs.
- */
-export interface AuditSink {
-  begin(intent: PushIntent): Promise<string>;
-  complete(id: string, record: PushRecord): Promise<void>;
-}
 
 export interface HookContext {
   repo: Repository;

@@ -1,5 +1,5 @@
 import type { HashAlgorithm } from '../objects/oid.js';
-import { PackReader } from '../pack/pack-reader.js';
+import { PackReader } from '../pack/index.js';
 import type { PackedObjectSource } from './pack-source.js';
 
 /** The default way to open a pack (and its .idx) for the object database. */

@@ -10,8 +10,6 @@ import { DirectoryQuarantine } from './quarantine.js';
 import { FileRefStore } from './refs/file-ref-store.js';
 import type { GitConfig, Repository } from './types.js';
 
-export { initRepository, type InitOptions } from './init-repository.js';
-
 /** A bare repository on disk. */
 export class GitRepository implements Repository {
   private currentConfig: FileConfig;
@@ -78,7 +76,9 @@ function repositoryAlgorithm(config: FileConfig, gitDir: string): HashAlgorithm 
   if (format === undefined || format === 'sha1') return 'sha1';
   if (format === 'sha256') {
     if (version < 1) {
-      throw new RepositoryError('E_REPOSITORY_FORMAT', 'repo version is 0, but v1-only extension found:\n\tobjectformat', { gitDir });
+      throw new RepositoryError('E_REPOSITORY_FORMAT', 'repo version is 0, but v1-only extension found:\n\tobjectformat', {
+        gitDir,
+      });
     }
     return 'sha256';
   }

@@ -1,4 +1,5 @@
-import type { AuditSink, Identity, Transport } from '../receive/types.js';
+import type { AuditSink } from '../audit-record.js';
+import type { Identity, Transport } from '../identity.js';
 
 /**
  * A push refused before receive-pack ran (bad credentials, no permission,

@@ -2,7 +2,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { objectTypeFromCode, type GitObject, type ObjectType } from '../objects/object-type.js';
 import { oidHexLength } from '../objects/oid.js';
-import { GeneratorPack } from '../pack/pack-generator-source.js';
+import { GeneratorPack } from '../pack/index.js';
 import { collectAlternates } from '../repo/alternates.js';
 import type { Repository } from '../repo/types.js';
 

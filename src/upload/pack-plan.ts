@@ -1,6 +1,6 @@
 import { ObjectError } from '../errors.js';
 import { PACK_TYPE, type GitObject } from '../objects/object-type.js';
-import type { CopiedEntry, DeltaBaseCandidate, FreshEntry, GeneratorEntry, PackStats } from '../pack/pack-generator.js';
+import type { CopiedEntry, DeltaBaseCandidate, FreshEntry, GeneratorEntry, PackStats } from '../pack/index.js';
 import type { UploadObjects } from './object-access.js';
 import { CLIENT_HAS, SENT, type ObjectId, type ObjectMarks } from './object-marks.js';
 import type { Pacer } from './pacer.js';
@@ -50,7 +50,8 @@ export async function planPack(
     if (typeof id === 'string') loose.push(id);
     else {
       const pack = Math.floor(id / REF_UNIT);
-      if (pack >= 2 ** 13) throw new ObjectError('E_TOO_MANY_PACKS', 'too many packs to serve a fetch from; repack the repository');
+      if (pack >= 2 ** 13)
+        throw new ObjectError('E_TOO_MANY_PACKS', 'too many packs to serve a fetch from; repack the repository');
       order[packed++] = pack * PACK_SPAN + objects.offsetOf(id);
     }
     if (options.counter) options.counter.count++;
@@ -95,9 +96,17 @@ export async function planPack(
       }
     }
     const found: DeltaBaseCandidate[] = [];
-    for (const other of [...(thinBases ? (clientByName.get(key) ?? []) : []), ...(clientOnly ? [] : (sentByName!.get(key) ?? []))]) {
+    for (const other of [
+      ...(thinBases ? (clientByName.get(key) ?? []) : []),
+      ...(clientOnly ? [] : (sentByName!.get(key) ?? [])),
+    ]) {
       if (other === id) continue;
-      found.push({ key: other, oid: marks.hexOf(other), clientHas: (marks.get(other) & CLIENT_HAS) !== 0, load: () => load(other) });
+      found.push({
+        key: other,
+        oid: marks.hexOf(other),
+        clientHas: (marks.get(other) & CLIENT_HAS) !== 0,
+        load: () => load(other),
+      });
     }
     return found;
   };

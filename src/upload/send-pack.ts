@@ -1,4 +1,4 @@
-import { generatePack } from '../pack/pack-generator.js';
+import { generatePack } from '../pack/index.js';
 import type { UploadChannel } from './channel.js';
 import type { CommitStore } from './commit-store.js';
 import { enumerateObjects } from './enumerate.js';
@@ -29,7 +29,12 @@ export interface PackSent {
  * objects, plan their reuse, stream the pack on band 1 with git's progress
  * lines on band 2, and keep the connection alive while counting.
  */
-export async function sendPack(objects: UploadObjects, commits: CommitStore, channel: UploadChannel, request: PackRequest): Promise<PackSent> {
+export async function sendPack(
+  objects: UploadObjects,
+  commits: CommitStore,
+  channel: UploadChannel,
+  request: PackRequest,
+): Promise<PackSent> {
   const say = (text: string) => (request.progress ? channel.progress(text) : undefined);
   const counter = { count: 0 };
   const enumerating = new ProgressMeter('Enumerating objects', undefined, say);
@@ -46,7 +51,11 @@ export async function sendPack(objects: UploadObjects, commits: CommitStore, cha
     await counting.update(counted.count);
     await channel.keepAliveIfIdle();
   });
-  const plan = await planPack(objects, found.objects, found.marks, found.clientByName, { thin: request.thin, pacer: countPacer, counter: counted });
+  const plan = await planPack(objects, found.objects, found.marks, found.clientByName, {
+    thin: request.thin,
+    pacer: countPacer,
+    counter: counted,
+  });
   await counting.done(found.objects.length);
 
   let bytes = 0;

@@ -1,8 +1,5 @@
-import type { GitServiceSession, Identity, Transport } from '../protocol/service-session.js';
-
-/** Kept as names of their own for upload-pack's callers; the same types as receive-pack's. */
-export type UploadTransport = Transport;
-export type UploadIdentity = Identity;
+import type { GitServiceSession } from '../service/session.js';
+import type { Transport } from '../identity.js';
 
 export interface UploadPackSession extends GitServiceSession {
   /** Name shown in logs (e.g. `team/app.git`). */

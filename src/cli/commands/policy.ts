@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { describeChanges, diffRules } from '../../policy/policy-diff.js';
-import { formatPolicy, parsePolicy, type PolicyFormat } from '../../policy/policy-file.js';
-import type { ProtectionRule } from '../../policy/protection-rule.js';
-import { listRules, replaceRules, requireKnownSubjects } from '../../policy/rule-store.js';
+import { describeChanges, diffRules } from '../../policy/index.js';
+import { formatPolicy, parsePolicy, type PolicyFormat } from '../../policy/index.js';
+import type { ProtectionRule } from '../../protection-rule.js';
+import { listRules, replaceRules, requireKnownSubjects } from '../../db/rule-store.js';
 import { UsageError, type CliCommand, type CliIO } from '../command.js';
 import {
   COMMON_OPTIONS,

@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util';
-import { checksOf, CHECK_TITLES, type Exemption, type ProtectionRule } from '../../policy/protection-rule.js';
-import { addRule, listRules, removeRule } from '../../policy/rule-store.js';
-import { normalizeRule } from '../../policy/rule-input.js';
-import { summary } from '../../policy/policy-diff.js';
+import { checksOf, CHECK_TITLES } from '../../policy/index.js';
+import { type Exemption, type ProtectionRule } from '../../protection-rule.js';
+import { addRule, listRules, removeRule } from '../../db/rule-store.js';
+import { normalizeRule } from '../../policy/index.js';
+import { summary } from '../../policy/index.js';
 import { UsageError, type CliCommand, type CliIO } from '../command.js';
 import {
   COMMON_OPTIONS,

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { initRepository } from '../../repo/repository.js';
+import { initRepository } from '../../repo/init-repository.js';
 import { isGitDir } from '../../repo/git-dir.js';
 import { normalizeRepoName } from '../../transport/repo-path.js';
 import { UsageError, type CliCommand } from '../command.js';

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { findGitDir, isGitDir } from '../../repo/git-dir.js';
-import { uploadPack } from '../../upload/service.js';
+import { uploadPack } from '../../upload/index.js';
 import { UsageError, type CliCommand } from '../command.js';
 import { withRepository } from '../with-repository.js';
 

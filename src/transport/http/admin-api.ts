@@ -11,7 +11,7 @@ import { addUser, getUser, listUsers, removeUser, updateUser } from '../../auth/
 import { adoptRepositories } from '../../db/adoption.js';
 import { queryAuditLog } from '../../db/audit.js';
 import type { Database } from '../../db/database.js';
-import { InvalidInputError } from '../../db/errors.js';
+import { InvalidInputError } from '../../errors.js';
 import {
   getRepository,
   listRepositories,
@@ -21,7 +21,7 @@ import {
 } from '../../db/repositories.js';
 import { deleteRepositoryFiles } from '../../db/repository-files.js';
 import type { HashAlgorithm } from '../../objects/oid.js';
-import { initRepository } from '../../repo/repository.js';
+import { initRepository } from '../../repo/init-repository.js';
 import { normalizeRepoName } from '../repo-path.js';
 import { adminAuthHook, adminErrorHandler } from './admin-api-auth.js';
 import { responds, schemas, sharedSchemas } from './admin-api-schemas.js';

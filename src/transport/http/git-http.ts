@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PassThrough, pipeline, type Readable, type Writable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
-import type { AuditSink, Identity } from '../../receive/types.js';
+import type { AuditSink } from '../../audit-record.js';
+import type { Identity } from '../../identity.js';
 import { auditRefusedPush } from '../audit-refusal.js';
-import type { Access, AccessControl } from '../access.js';
+import type { Access, AccessControl } from '../../auth/access.js';
 import { resolveRepoPath } from '../repo-path.js';
 import { parseGitHttpPath } from './git-paths.js';
 

@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
-import type { PolicySource } from '../../policy/policy-source.js';
+import type { PolicySource } from '../../policy/index.js';
 import { FLUSH_PKT, pktLine } from '../../protocol/pkt-line.js';
 import { receivePack } from '../../receive/service.js';
 import { writeToStream } from '../../receive/write-stream.js';
-import type { AuditSink, ReceiveHooks } from '../../receive/types.js';
+import type { AuditSink } from '../../audit-record.js';
+import type { ReceiveHooks } from '../../receive/types.js';
 import { openRepository } from '../../repo/repository.js';
 import type { GitHttpService } from './git-http.js';
 

@@ -2,8 +2,8 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { FLUSH_PKT, pktLine } from '../../protocol/pkt-line.js';
 import { openRepository } from '../../repo/repository.js';
-import { uploadPack } from '../../upload/service.js';
-import { requestedProtocolVersion } from '../../upload/protocol-version.js';
+import { uploadPack } from '../../upload/index.js';
+import { requestedProtocolVersion } from '../../upload/index.js';
 import type { GitHttpContext, GitHttpService } from './git-http.js';
 
 /**

@@ -1,8 +1,8 @@
 import ssh2 from 'ssh2';
 import type { AuthContext } from 'ssh2';
 import type { Logger } from 'pino';
-import type { Identity } from '../../receive/types.js';
-import type { AccessControl } from '../access.js';
+import type { Identity } from '../../identity.js';
+import type { AccessControl } from '../../auth/access.js';
 
 /** After this many refused attempts on one connection it is closed (OpenSSH's MaxAuthTries is 6). */
 export const MAX_AUTH_ATTEMPTS = 10;

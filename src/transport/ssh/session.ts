@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
-import type { PolicySource } from '../../policy/policy-source.js';
+import type { PolicySource } from '../../policy/index.js';
 import { auditRefusedPush } from '../audit-refusal.js';
 import type { ServerChannel, Session } from 'ssh2';
 import type { Repository } from '../../repo/types.js';
-import type { AuditSink, Identity, ReceiveHooks, ReceivePackOutcome, ReceivePackSession } from '../../receive/types.js';
-import type { UploadPackOutcome, UploadPackSession } from '../../upload/types.js';
-import type { Access, AccessControl } from '../access.js';
+import type { AuditSink } from '../../audit-record.js';
+import type { Identity } from '../../identity.js';
+import type { ReceiveHooks, ReceivePackOutcome, ReceivePackSession } from '../../receive/types.js';
+import type { UploadPackOutcome, UploadPackSession } from '../../upload/index.js';
+import type { Access, AccessControl } from '../../auth/access.js';
 import { resolveRepoPath } from '../repo-path.js';
 import { channelInput } from './channel-input.js';
 import { parseExecCommand, type GitService } from './exec-command.js';

@@ -56,38 +56,10 @@ export type CheckName = RefCheck | ContentCheck;
 
 export const CHECK_NAMES: readonly CheckName[] = [...REF_CHECKS, ...CONTENT_CHECKS];
 
-/** Human names of the checks, for listings and refusals. */
-export const CHECK_TITLES: Record<CheckName, string> = {
-  restrictPush: 'restrict who may push',
-  blockCreation: 'block creation',
-  blockDeletion: 'block deletion',
-  immutable: 'immutable once created',
-  blockForcePush: 'block force pushes',
-  namespaceRules: 'namespace rules',
-  linearHistory: 'require linear history',
-  commitMessagePattern: 'commit message pattern',
-  forbiddenPaths: 'forbidden paths',
-  maxBlobSize: 'maximum blob size',
-};
-
-/** The checks a rule switches on, in evaluation order. */
-export function checksOf(rule: ProtectionRule): CheckName[] {
-  return CHECK_NAMES.filter((name) => {
-    const value = rule[name];
-    return value !== undefined && value !== false;
-  });
-}
-
 /** The same rule with its keys in canonical order (pattern, description, checks in CHECK_NAMES order). */
 export function orderedRule(rule: ProtectionRule): ProtectionRule {
   const ordered: Record<string, unknown> = { pattern: rule.pattern };
   if (rule.description !== undefined) ordered.description = rule.description;
   for (const name of CHECK_NAMES) if (rule[name] !== undefined) ordered[name] = rule[name];
   return ordered as unknown as ProtectionRule;
-}
-
-/** Who is pushing, as the rules see it (the receive service's Identity fits). */
-export interface PolicyIdentity {
-  username?: string;
-  groups?: string[];
 }

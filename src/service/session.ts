@@ -1,16 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { Logger } from 'pino';
+import type { Identity } from '../identity.js';
 import type { Repository } from '../repo/types.js';
-
-export type Transport = 'http' | 'ssh' | 'stdio';
-
-/** Who is talking to a git service. Absent username = anonymous. */
-export interface Identity {
-  userId?: number;
-  username?: string;
-  /** Free-form facts a policy may use (groups, key fingerprint, token id). */
-  groups?: string[];
-}
 
 /** What receive-pack and upload-pack both get from a transport. */
 export interface GitServiceSession {

@@ -1,4 +1,4 @@
-import type { Identity } from '../receive/types.js';
+import type { Identity } from '../identity.js';
 
 export type Access = 'read' | 'write' | 'admin';
 

@@ -1,14 +1,14 @@
-import type { Database, Queryable } from '../db/database.js';
-import { InvalidInputError, NotFoundError } from '../db/errors.js';
-import { findRepository, getRepository } from '../db/repositories.js';
-import type { PolicySource } from './policy-source.js';
-import { orderedRule, type Exemption, type ProtectionRule } from './protection-rule.js';
-import { normalizeRule } from './rule-input.js';
+import type { Database, Queryable } from './database.js';
+import { InvalidInputError, NotFoundError } from '../errors.js';
+import { findRepository, getRepository } from './repositories.js';
+import { orderedRule, type Exemption, type ProtectionRule } from '../protection-rule.js';
 
 /**
  * The protection rules in PostgreSQL (table protection_rules): one row per
  * rule, ordered by position within its repository. Writers lock the
  * repository's registry row, so concurrent edits of one list take turns.
+ * Rules arrive here already normalized (policy/rule-input's normalizeRule,
+ * called by the CLI and the admin API): the store keeps data, it does not judge it.
  */
 
 interface RuleRow {
@@ -44,7 +44,7 @@ async function rulesOfRepository(db: Queryable, repositoryId: number): Promise<P
 
 /** Replaces a repository's whole list (what `policy apply` does); returns the stored list. */
 export async function replaceRules(db: Database, repoName: string, rules: readonly ProtectionRule[]): Promise<ProtectionRule[]> {
-  const normalized = rules.map((rule, i) => normalizeRule(rule, `rule ${i + 1}`));
+  const normalized = rules.map(orderedRule);
   return db.withTransaction(async (tx) => {
     const repositoryId = await lockRepository(tx, repoName);
     await requireKnownSubjects(tx, normalized);
@@ -61,7 +61,7 @@ export async function addRule(
   rule: ProtectionRule,
   position?: number,
 ): Promise<ProtectionRule[]> {
-  const normalized = normalizeRule(rule);
+  const normalized = orderedRule(rule);
   return db.withTransaction(async (tx) => {
     const repositoryId = await lockRepository(tx, repoName);
     await requireKnownSubjects(tx, [normalized]);
@@ -96,8 +96,8 @@ export async function removeRule(db: Database, repoName: string, position: numbe
   });
 }
 
-/** The PolicySource the receive service reads rules through. */
-export class PgPolicySource implements PolicySource {
+/** The rules as the receive service reads them: a PolicySource (policy/policy-source.ts) over PostgreSQL. */
+export class PgPolicySource {
   constructor(private readonly db: Queryable) {}
 
   rulesFor(repoName: string): Promise<ProtectionRule[]> {

@@ -1,4 +1,4 @@
-import type { Identity } from '../receive/types.js';
+import type { Identity } from '../identity.js';
 import type { Access, AccessControl, AccessVerdict } from './access.js';
 
 /**
