@@ -4,6 +4,8 @@ import { ProtocolError } from '../errors.js';
 export const MAX_PKT_LENGTH = 65520;
 export const MAX_PKT_PAYLOAD = MAX_PKT_LENGTH - 4;
 export const FLUSH_PKT = Buffer.from('0000', 'latin1');
+/** Protocol v2's section separator. */
+export const DELIM_PKT = Buffer.from('0001', 'latin1');
 
 export type Packet = { kind: 'flush' } | { kind: 'delim' } | { kind: 'response-end' } | { kind: 'data'; data: Buffer };
 

@@ -1,4 +1,4 @@
-import type { ResponseWriter } from '../protocol/response-writer.js';
+import type { ResponseWriter } from './response-writer.js';
 import type { RefStore, RefUpdate } from '../repo/types.js';
 import type { ReceiveCommand } from './command.js';
 

@@ -1,7 +1,7 @@
 import { isValidRefName } from '../repo/refs/refname.js';
 import { isAncestor } from '../repo/graph.js';
 import type { ObjectReader } from '../objects/object-reader.js';
-import type { ResponseWriter } from '../protocol/response-writer.js';
+import type { ResponseWriter } from './response-writer.js';
 import type { ReceiveCommand } from './command.js';
 import type { ReceiveSettings } from './settings.js';
 

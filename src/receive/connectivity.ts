@@ -1,5 +1,5 @@
 import type { ObjectReader } from '../objects/object-reader.js';
-import type { ResponseWriter } from '../protocol/response-writer.js';
+import type { ResponseWriter } from './response-writer.js';
 import { checkConnectivity } from '../repo/graph.js';
 import type { Quarantine } from '../repo/types.js';
 import type { ReceiveCommand } from './command.js';

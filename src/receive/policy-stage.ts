@@ -2,7 +2,7 @@ import type { Decider } from '../audit-record.js';
 import type { ObjectReader } from '../objects/object-reader.js';
 import { checkUpdates } from '../policy/index.js';
 import { evaluateNamespaceRules, readerFactSource } from '../policy/index.js';
-import type { ResponseWriter } from '../protocol/response-writer.js';
+import type { ResponseWriter } from './response-writer.js';
 import { isAncestor } from '../repo/graph.js';
 import type { Quarantine } from '../repo/types.js';
 import type { ReceiveCommand } from './command.js';

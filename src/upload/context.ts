@@ -4,7 +4,7 @@ import { ProtocolError } from '../errors.js';
 import { isOid } from '../objects/oid.js';
 import type { PktLineReader } from '../protocol/pkt-line-reader.js';
 import type { Repository } from '../repo/types.js';
-import type { UploadChannel } from './channel.js';
+import type { SidebandWriter } from '../protocol/sideband-writer.js';
 import { CommitStore } from './commit-store.js';
 import type { UploadObjects } from './object-access.js';
 import type { RefView } from './ref-view.js';
@@ -19,7 +19,7 @@ export interface UploadContext {
   objects: UploadObjects;
   commits: CommitStore;
   refs: RefView;
-  channel: UploadChannel;
+  channel: SidebandWriter;
   reader: PktLineReader;
   /** The repository's own shallow boundary (`<gitDir>/shallow`), usually empty. */
   repoShallow: Set<string>;

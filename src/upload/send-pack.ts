@@ -1,5 +1,5 @@
 import { generatePack } from '../pack/index.js';
-import type { UploadChannel } from './channel.js';
+import type { SidebandWriter } from '../protocol/sideband-writer.js';
 import type { CommitStore } from './commit-store.js';
 import { enumerateObjects } from './enumerate.js';
 import type { UploadObjects } from './object-access.js';
@@ -32,7 +32,7 @@ export interface PackSent {
 export async function sendPack(
   objects: UploadObjects,
   commits: CommitStore,
-  channel: UploadChannel,
+  channel: SidebandWriter,
   request: PackRequest,
 ): Promise<PackSent> {
   const say = (text: string) => (request.progress ? channel.progress(text) : undefined);

@@ -4,7 +4,7 @@ import { PktLineReader } from '../protocol/pkt-line-reader.js';
 import { encodeV2Capabilities } from '../protocol/v2-request.js';
 import { uploadV2Capabilities } from './capabilities.js';
 import { ClientGoneError } from '../errors.js';
-import { UploadChannel } from './channel.js';
+import { SidebandWriter } from '../protocol/sideband-writer.js';
 import { CommitStore } from './commit-store.js';
 import { readRepoShallow, type UploadContext } from './context.js';
 import { withIdleTimeout } from './idle-timeout.js';
@@ -36,9 +36,9 @@ export async function uploadPack(session: UploadPackSession): Promise<UploadPack
     await repo.reloadConfig();
     settings = readUploadSettings(repo.config);
   } catch (err) {
-    return fail(session, new UploadChannel(session.output, session.stderr, 0), stats, err, log);
+    return fail(session, new SidebandWriter(session.output, { stderr: session.stderr, keepAliveSeconds: 0 }), stats, err, log);
   }
-  const channel = new UploadChannel(session.output, session.stderr, settings.keepAliveSeconds);
+  const channel = new SidebandWriter(session.output, { stderr: session.stderr, keepAliveSeconds: settings.keepAliveSeconds });
 
   if (version === 2 && session.advertiseOnly) {
     // The v2 advertisement names capabilities only: no need to look at refs or packs.
@@ -78,7 +78,7 @@ export async function uploadPack(session: UploadPackSession): Promise<UploadPack
  */
 async function fail(
   session: UploadPackSession,
-  channel: UploadChannel,
+  channel: SidebandWriter,
   stats: UploadContext['stats'],
   err: unknown,
   log: UploadPackSession['log'],
@@ -98,7 +98,7 @@ async function fail(
   return outcome;
 }
 
-async function writeOrIgnore(channel: UploadChannel, bytes: Buffer): Promise<void> {
+async function writeOrIgnore(channel: SidebandWriter, bytes: Buffer): Promise<void> {
   try {
     await channel.write(bytes);
   } catch (error) {

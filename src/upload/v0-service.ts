@@ -1,6 +1,6 @@
 import { readNegotiationLine, readUploadRequest, type UploadRequest } from '../protocol/upload-request.js';
 import { encodeUploadAdvertisement } from './advertise.js';
-import { SIDEBAND_64K, SIDEBAND_SMALL } from './channel.js';
+import { SIDEBAND_64K, SIDEBAND_SMALL } from '../protocol/sideband-writer.js';
 import { resolveDeepenNot, wantCommits, type UploadContext } from './context.js';
 import { CommonObjects } from './negotiation.js';
 import { sendPack } from './send-pack.js';

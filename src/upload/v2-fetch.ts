@@ -1,5 +1,5 @@
 import { parseFetchArguments } from '../protocol/v2-fetch-request.js';
-import { SIDEBAND_64K } from './channel.js';
+import { SIDEBAND_64K } from '../protocol/sideband-writer.js';
 import { resolveDeepenNot, wantCommits, type UploadContext } from './context.js';
 import { CommonObjects } from './negotiation.js';
 import { sendPack } from './send-pack.js';

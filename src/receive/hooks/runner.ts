@@ -102,8 +102,10 @@ export class HookRunner {
     envLayers: (Record<string, string> | undefined)[],
   ): Promise<HookRunResult> {
     const { gitDir, config } = this.options;
+    // Post hooks run after the report, on their own: a client that leaves does not stop them, and no hint is shown.
+    const afterReport = hook === 'post-receive' || hook === 'post-update';
     const lookup = await findHook(gitDir, config, hook);
-    if (lookup.kind === 'not-executable') this.advise(hook, lookup.path);
+    if (lookup.kind === 'not-executable' && !afterReport) this.advise(hook, lookup.path);
     if (lookup.kind !== 'found') return skipped(hook);
 
     const timeoutSeconds = Math.max(0, config.getInt(HOOK_TIMEOUT_KEY, DEFAULT_HOOK_TIMEOUT_SECONDS));
@@ -116,7 +118,7 @@ export class HookRunner {
       stdin,
       output: this.options.output,
       timeoutMs: timeoutSeconds * 1000,
-      signal: this.options.signal,
+      signal: afterReport ? undefined : this.options.signal,
     });
     if (result.error) {
       await this.options.output(Buffer.from(`error: cannot run hook '${hook}': ${result.error.message}\n`));

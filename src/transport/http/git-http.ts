@@ -3,7 +3,7 @@ import { PassThrough, pipeline, type Readable, type Writable } from 'node:stream
 import { createGunzip, createInflate } from 'node:zlib';
 import type { AuditSink } from '../../audit-record.js';
 import type { Identity } from '../../identity.js';
-import { auditRefusedPush } from '../audit-refusal.js';
+import { recordRefusedAttempt } from '../../receive/push-record.js';
 import type { Access, AccessControl } from '../../auth/access.js';
 import { resolveRepoPath } from '../repo-path.js';
 import { parseGitHttpPath } from './git-paths.js';
@@ -148,7 +148,7 @@ async function auditRefusal(
   reason: string,
 ): Promise<void> {
   if (service.access !== 'write' || request.method !== 'GET') return;
-  await auditRefusedPush(options.audit, { repo, transport: 'http', identity, remoteAddress: request.ip, reason });
+  await recordRefusedAttempt(options.audit, { repo, transport: 'http', identity, remoteAddress: request.ip, reason });
 }
 
 function challenge(reply: FastifyReply, realm = 'pushgate'): void {

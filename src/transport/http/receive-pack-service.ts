@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { PolicySource } from '../../policy/index.js';
 import { FLUSH_PKT, pktLine } from '../../protocol/pkt-line.js';
 import { receivePack } from '../../receive/service.js';
-import { writeToStream } from '../../receive/write-stream.js';
+import { writeToStream } from '../../streams.js';
 import type { AuditSink } from '../../audit-record.js';
 import type { ReceiveHooks } from '../../receive/types.js';
 import { openRepository } from '../../repo/repository.js';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { PolicySource } from '../../policy/index.js';
-import { auditRefusedPush } from '../audit-refusal.js';
+import { recordRefusedAttempt } from '../../receive/push-record.js';
 import type { ServerChannel, Session } from 'ssh2';
 import type { Repository } from '../../repo/types.js';
 import type { AuditSink } from '../../audit-record.js';
@@ -101,12 +101,12 @@ async function runExec(
   if (verdict === 'not-found' || !resolved) {
     // The same words whether it is missing or hidden from this user: nothing to learn from probing.
     log.info({ verdict }, 'ssh repository not found');
-    if (access === 'write') await auditRefusedPush(ctx.audit, refusal(ctx, path, 'repository not found'));
+    if (access === 'write') await recordRefusedAttempt(ctx.audit, refusal(ctx, path, 'repository not found'));
     return finish(channel, FATAL, `fatal: '${path}' does not appear to be a git repository`);
   }
   if (verdict === 'deny') {
     log.info({ repo: resolved.name }, 'ssh access denied');
-    if (access === 'write') await auditRefusedPush(ctx.audit, refusal(ctx, resolved.name, 'permission denied'));
+    if (access === 'write') await recordRefusedAttempt(ctx.audit, refusal(ctx, resolved.name, 'permission denied'));
     return finish(channel, FATAL, `fatal: ${ctx.access.refusal(ctx.identity, resolved.name, access)}`);
   }
 

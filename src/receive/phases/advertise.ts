@@ -1,9 +1,11 @@
-import { encodeAdvertisement } from '../protocol/advertisement.js';
-import { receiveCapabilities } from '../protocol/capabilities.js';
-import type { Repository } from '../repo/types.js';
-import { AGENT } from '../version.js';
-import { isHiddenRef } from '../repo/hidden-refs.js';
-import type { ReceiveSettings } from './settings.js';
+import { encodeAdvertisement } from '../../protocol/advertisement.js';
+import { receiveCapabilities } from '../../protocol/capabilities.js';
+import { isHiddenRef } from '../../repo/hidden-refs.js';
+import type { Repository } from '../../repo/types.js';
+import { writeToStream } from '../../streams.js';
+import { AGENT } from '../../version.js';
+import type { Push } from '../push.js';
+import type { ReceiveSettings } from '../settings.js';
 
 export function advertisedCapabilities(repo: Repository, settings: ReceiveSettings): string[] {
   return receiveCapabilities({
@@ -39,4 +41,13 @@ export async function buildAdvertisement(
 /** GIT_PROTOCOL asks for version=1 (receive-pack has no v2; git's client never asks it for push). */
 export function wantsVersion1(gitProtocol: string | undefined): boolean {
   return (gitProtocol ?? '').split(':').includes('version=1');
+}
+
+/** Phase 1. The ref advertisement, unless the transport already sent it (smart HTTP). Returns whether the push goes on. */
+export async function advertise(push: Push): Promise<boolean> {
+  const { session } = push;
+  if (session.statelessRpc && !session.advertiseOnly) return true;
+  const advertisement = await buildAdvertisement(push.repo, push.settings, { version1: wantsVersion1(session.gitProtocol) });
+  await writeToStream(session.output, advertisement);
+  return !session.advertiseOnly;
 }

@@ -1,48 +1,74 @@
-import { LimitError, PackError } from '../errors.js';
-import { indexPack } from '../pack/index.js';
-import type { ByteReader } from '../protocol/byte-reader.js';
-import type { ResponseWriter } from '../protocol/response-writer.js';
-import type { Quarantine } from '../repo/types.js';
-import type { ReceiveSettings } from './settings.js';
-import { PushedObjects } from './pushed-objects.js';
-import { fsckOverridesFromEntries } from '../objects/fsck-messages.js';
-
-export type IngestResult =
-  | { ok: true; objects: number; bytes: number; packPath: string; pushed: PushedObjects }
-  | { ok: false; status: string; bytes: number };
+import { LimitError, PackError } from '../../errors.js';
+import { fsckOverridesFromEntries } from '../../objects/fsck-messages.js';
+import { indexPack, parsePackHeader } from '../../pack/index.js';
+import type { ByteReader } from '../../protocol/byte-reader.js';
+import type { Quarantine } from '../../repo/types.js';
+import type { Push } from '../push.js';
+import { PushedObjects } from '../pushed-objects.js';
+import type { ResponseWriter } from '../response-writer.js';
+import type { ReceiveSettings } from '../settings.js';
 
 /**
- * Reads the pack that follows the commands into the quarantine. The 12-byte
- * header is read here so that its failures carry git's exact unpack status;
- * everything after it is streamed through the indexer.
+ * Phase 3. When any command brings an object (anything but deletes), the pack
+ * that follows the commands goes into a new quarantine. On failure every
+ * command gets git's `unpacker error` and the `unpack` line says why.
  */
-export async function ingestPack(options: {
+export async function ingest(push: Push, bytes: ByteReader): Promise<void> {
+  if (push.auditUnavailable || push.commands.every((c) => c.type === 'delete')) return;
+  try {
+    push.quarantine = await push.repo.createQuarantine();
+  } catch (err) {
+    push.log?.error({ err }, 'cannot create quarantine');
+    push.unpackStatus = 'unable to create temporary object directory';
+  }
+  if (push.quarantine) {
+    const unpacked = await unpackIntoQuarantine({
+      bytes,
+      quarantine: push.quarantine,
+      settings: push.settings,
+      writer: push.out,
+      quiet: push.request!.capabilities.has('quiet'),
+    });
+    push.packBytes = unpacked.bytes;
+    if (unpacked.ok) {
+      push.packObjects = unpacked.objects;
+      push.pushed = unpacked.pushed;
+    } else push.unpackStatus = unpacked.status;
+  }
+  if (push.unpackStatus !== 'ok') for (const c of push.commands) c.reject('unpacker error', 'unpack');
+}
+
+type Unpacked =
+  { ok: true; objects: number; bytes: number; pushed: PushedObjects } | { ok: false; status: string; bytes: number };
+
+/**
+ * Reads the pack into the quarantine. The 12-byte header is read here so
+ * that its failures carry git's exact unpack status; everything after it is
+ * streamed through the indexer.
+ */
+async function unpackIntoQuarantine(options: {
   bytes: ByteReader;
   quarantine: Quarantine;
   settings: ReceiveSettings;
   writer: ResponseWriter;
   quiet: boolean;
-}): Promise<IngestResult> {
+}): Promise<Unpacked> {
   const { bytes, quarantine, settings, writer } = options;
   const start = bytes.consumed;
-  let header: Buffer | null;
+  let header: Buffer;
+  let objectCount: number;
   try {
-    header = await bytes.readExact(12, 'pack header');
-  } catch {
-    header = null;
+    header = (await bytes.readExact(12, 'pack header').catch(() => null)) ?? Buffer.alloc(0);
+    objectCount = parsePackHeader(header).objectCount;
+  } catch (err) {
+    if (!(err instanceof PackError)) throw err;
+    return { ok: false, status: err.message, bytes: Math.min(header!.length, 12) };
   }
-  if (!header || header.length < 12) return { ok: false, status: 'eof before pack header was fully read', bytes: 0 };
-  if (header.toString('latin1', 0, 4) !== 'PACK') {
-    return { ok: false, status: 'protocol error (pack signature mismatch detected)', bytes: 12 };
-  }
-  const version = header.readUInt32BE(4);
-  if (version !== 2 && version !== 3) return { ok: false, status: 'protocol error (pack version unsupported)', bytes: 12 };
-  const count = header.readUInt32BE(8);
   // git picks unpack-objects below receive.unpackLimit; its failure status names the tool it ran.
-  const failedStatus = count < settings.unpackLimit ? 'unpack-objects abnormal exit' : 'index-pack abnormal exit';
+  const failedStatus = objectCount < settings.unpackLimit ? 'unpack-objects abnormal exit' : 'index-pack abnormal exit';
 
   async function* packBytes(): AsyncGenerator<Buffer> {
-    yield header as Buffer;
+    yield header;
     yield* bytes.rest();
   }
 
@@ -68,7 +94,7 @@ export async function ingestPack(options: {
       writer.text('fatal: fsck error in packed object\n');
       return { ok: false, status: failedStatus, bytes: bytes.consumed - start };
     }
-    return { ok: true, objects: result.objectCount, bytes: bytes.consumed - start, packPath: result.packPath, pushed };
+    return { ok: true, objects: result.objectCount, bytes: bytes.consumed - start, pushed };
   } catch (err) {
     if (err instanceof PackError || err instanceof LimitError) {
       writer.text(`fatal: ${err.message}\n`);
