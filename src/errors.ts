@@ -3,6 +3,21 @@
  * matches on). Protocol-level failures are turned into ERR / unpack / ng lines
  * by the service; per-ref rejections are ReceiveCommand results, not errors.
  */
+/**
+ * The ground floor's stable codes. Each layer lists its own beside it
+ * (objects/object-errors.ts, pack/pack-errors.ts, protocol/protocol-errors.ts,
+ * repo/repo-errors.ts, upload/upload-errors.ts, db/db-errors.ts,
+ * transport/transport-errors.ts, admin/admin-errors.ts); a test keeps every
+ * code in exactly one such list.
+ */
+export const ERROR_CODE = {
+  protocol: 'E_PROTOCOL',
+  clientGone: 'E_CLIENT_GONE',
+  notFound: 'E_NOT_FOUND',
+  conflict: 'E_CONFLICT',
+  invalid: 'E_INVALID',
+} as const;
+
 export class PushgateError extends Error {
   readonly code: string;
   readonly data: Record<string, unknown>;
@@ -20,7 +35,7 @@ export class PushgateError extends Error {
 /** Malformed pkt-lines, commands, capabilities: the connection ends with a message. */
 export class ProtocolError extends PushgateError {
   constructor(message: string, data: Record<string, unknown> = {}) {
-    super('E_PROTOCOL', message, data);
+    super(ERROR_CODE.protocol, message, data);
   }
 }
 
@@ -55,27 +70,27 @@ export class ObjectError extends PushgateError {
 /** The client closed the connection while the server was still sending. */
 export class ClientGoneError extends PushgateError {
   constructor() {
-    super('E_CLIENT_GONE', 'the client closed the connection');
+    super(ERROR_CODE.clientGone, 'the client closed the connection');
   }
 }
 
 /** A user, key, token, group, grant or repository that does not exist. */
 export class NotFoundError extends PushgateError {
   constructor(message: string, data: Record<string, unknown> = {}) {
-    super('E_NOT_FOUND', message, data);
+    super(ERROR_CODE.notFound, message, data);
   }
 }
 
 /** Creating something that already exists (a username, a key fingerprint, …). */
 export class ConflictError extends PushgateError {
   constructor(message: string, data: Record<string, unknown> = {}) {
-    super('E_CONFLICT', message, data);
+    super(ERROR_CODE.conflict, message, data);
   }
 }
 
 /** A malformed name, key, level, pattern or duration. */
 export class InvalidInputError extends PushgateError {
   constructor(message: string, data: Record<string, unknown> = {}) {
-    super('E_INVALID', message, data);
+    super(ERROR_CODE.invalid, message, data);
   }
 }

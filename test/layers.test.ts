@@ -48,3 +48,25 @@ t.test('imports are read from every form: static, re-export, dynamic, type-only'
   ].join('\n');
   t.same(importsOf('receive/x.ts', text), ['receive/a.ts', 'objects/b.ts', 'receive/sub/c.ts', 'repo/d.ts']);
 });
+
+t.test('error codes: each layer lists its codes in one file, and every code has one home', async (t) => {
+  const { readFileSync } = await import('node:fs');
+  const graph = graphOf(path.join(PROJECT_ROOT, 'src')) as Record<string, string[]>;
+  const isCodeList = (file: string) => /(^|\/)([a-z]+-)?errors\.ts$/.test(file);
+  const homes = new Map<string, string[]>();
+  const strays: string[] = [];
+  for (const file of Object.keys(graph)) {
+    const text = readFileSync(path.join(PROJECT_ROOT, 'src', file), 'utf8');
+    for (const [, code] of text.matchAll(/'(E_[A-Z_]+)'/g)) {
+      if (isCodeList(file)) homes.set(code!, [...(homes.get(code!) ?? []), file]);
+      else strays.push(`${file}: ${code}`);
+    }
+  }
+  t.ok(homes.size > 30, 'the code lists were found');
+  t.same(strays, [], 'no code is spelled out outside its list');
+  t.same(
+    [...homes].filter(([, files]) => files.length > 1),
+    [],
+    'no code is listed twice',
+  );
+});

@@ -1,4 +1,5 @@
 import { PushgateError } from '../errors.js';
+import { DB_ERROR } from './db-errors.js';
 
 /** The database could not be opened, reached or migrated. */
 export class DatabaseError extends PushgateError {
@@ -10,7 +11,7 @@ export class DatabaseError extends PushgateError {
 /** Another process (or this one) already holds the embedded database of a data folder. */
 export class DatabaseLockedError extends DatabaseError {
   constructor(message: string, data: Record<string, unknown> = {}) {
-    super('E_DB_LOCKED', message, data);
+    super(DB_ERROR.locked, message, data);
   }
 }
 

@@ -3,6 +3,7 @@ import { runner } from 'node-pg-migrate';
 import type { Logger } from 'pino';
 import type { Database } from './database.js';
 import { DatabaseError } from './errors.js';
+import { DB_ERROR } from './db-errors.js';
 
 /**
  * The package's migrations folder, found from this module rather than the
@@ -35,7 +36,7 @@ export async function migrate(db: Database, options: { log?: Logger; dir?: strin
       return names;
     });
   } catch (err) {
-    throw new DatabaseError('E_DB_MIGRATE', `database migration failed on ${db.location}: ${(err as Error).message}`, {
+    throw new DatabaseError(DB_ERROR.migrate, `database migration failed on ${db.location}: ${(err as Error).message}`, {
       location: db.location,
     });
   }

@@ -5,6 +5,7 @@ import { embeddedDatabaseDir, embeddedDatabaseLock, stateDir } from './data-path
 import { databaseOverPool, type Database } from './database.js';
 import { DatabaseError } from './errors.js';
 import { acquireFolderLock } from './folder-lock.js';
+import { DB_ERROR } from './db-errors.js';
 
 export interface OpenDatabaseOptions {
   /** The data folder. Without databaseUrl the embedded database lives in `<dataDir>/.pushgate/pg`. */
@@ -37,7 +38,7 @@ async function openServerDatabase(databaseUrl: string, options: OpenDatabaseOpti
     await pool.query('SELECT 1');
   } catch (err) {
     await pool.end().catch(() => undefined);
-    throw new DatabaseError('E_DB_CONNECT', `cannot connect to the database at ${location}: ${(err as Error).message}`, {
+    throw new DatabaseError(DB_ERROR.connect, `cannot connect to the database at ${location}: ${(err as Error).message}`, {
       location,
     });
   }
@@ -67,7 +68,7 @@ async function openEmbeddedDatabase(options: OpenDatabaseOptions): Promise<Datab
     });
   } catch (err) {
     await lock.release();
-    throw new DatabaseError('E_DB_OPEN', `cannot open the embedded database in ${dir}: ${(err as Error).message}`, {
+    throw new DatabaseError(DB_ERROR.open, `cannot open the embedded database in ${dir}: ${(err as Error).message}`, {
       location: dir,
     });
   }
@@ -77,7 +78,7 @@ async function requireFolder(dataDir: string): Promise<void> {
   const info = await stat(dataDir).catch(() => null);
   if (!info?.isDirectory()) {
     throw new DatabaseError(
-      'E_DATA_DIR_MISSING',
+      DB_ERROR.dataDirMissing,
       `data folder ${dataDir} does not exist; pass --data <dir> or set DATABASE_URL`,
       { dataDir },
     );

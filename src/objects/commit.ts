@@ -2,6 +2,7 @@ import { ObjectError } from '../errors.js';
 import { parseHeaderBlock, headerValue, type ObjectHeader } from './headers.js';
 import { parseIdent, type Ident } from './ident.js';
 import { isOid, type HashAlgorithm } from './oid.js';
+import { OBJECT_ERROR } from './object-errors.js';
 
 export interface Commit {
   tree: string;
@@ -24,12 +25,12 @@ export function parseCommit(data: Buffer, algo: HashAlgorithm): Commit {
   const block = parseHeaderBlock(data);
   const first = block.headers[0];
   if (!first || first.key !== 'tree' || !isOid(first.value, algo)) {
-    throw new ObjectError('E_BAD_COMMIT', 'bad tree pointer in commit');
+    throw new ObjectError(OBJECT_ERROR.badCommit, 'bad tree pointer in commit');
   }
   const parents: string[] = [];
   for (const header of block.headers.slice(1)) {
     if (header.key !== 'parent') break;
-    if (!isOid(header.value, algo)) throw new ObjectError('E_BAD_COMMIT', 'bad parents in commit');
+    if (!isOid(header.value, algo)) throw new ObjectError(OBJECT_ERROR.badCommit, 'bad parents in commit');
     parents.push(header.value);
   }
   const commit: Commit = { tree: first.value, parents, headers: block.headers, message: block.message };

@@ -1,4 +1,5 @@
 import { ObjectError } from '../errors.js';
+import { OBJECT_ERROR } from './object-errors.js';
 
 /** One `key = value` of a config file; value null for a bare `key` (which means true). */
 export interface ConfigEntry {
@@ -54,7 +55,7 @@ class ConfigParser {
   }
 
   private fail(): never {
-    throw new ObjectError('E_CONFIG_SYNTAX', `bad config line ${this.line} in file ${this.origin}`);
+    throw new ObjectError(OBJECT_ERROR.configSyntax, `bad config line ${this.line} in file ${this.origin}`);
   }
 
   private skipToEol(): void {

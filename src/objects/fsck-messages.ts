@@ -1,4 +1,5 @@
 import { ObjectError } from '../errors.js';
+import { OBJECT_ERROR } from './object-errors.js';
 
 /**
  * git's fsck message ids (2.39) with their default levels. 'fatal' cannot be
@@ -101,10 +102,10 @@ export function fsckOverridesFromEntries(entries: Iterable<[string, string]>): F
     }
     const level = rawLevel.toLowerCase();
     if (level !== 'error' && level !== 'warn' && level !== 'ignore') {
-      throw new ObjectError('E_FSCK_CONFIG', `Unknown fsck message type: '${rawLevel}'`);
+      throw new ObjectError(OBJECT_ERROR.fsckConfig, `Unknown fsck message type: '${rawLevel}'`);
     }
     if (level !== 'error' && FSCK_MESSAGE_LEVELS[id] === 'fatal') {
-      throw new ObjectError('E_FSCK_CONFIG', `Cannot demote ${name.toLowerCase()} to ${level}`);
+      throw new ObjectError(OBJECT_ERROR.fsckConfig, `Cannot demote ${name.toLowerCase()} to ${level}`);
     }
     result.overrides[id] = level;
   }

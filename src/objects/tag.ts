@@ -3,6 +3,7 @@ import { parseHeaderBlock, headerValue, type ObjectHeader } from './headers.js';
 import { parseIdent, type Ident } from './ident.js';
 import { isObjectType, type ObjectType } from './object-type.js';
 import { isOid, type HashAlgorithm } from './oid.js';
+import { OBJECT_ERROR } from './object-errors.js';
 
 export interface Tag {
   object: string;
@@ -19,13 +20,13 @@ export function parseTag(data: Buffer, algo: HashAlgorithm): Tag {
   const block = parseHeaderBlock(data);
   const [objectHeader, typeHeader] = block.headers;
   if (!objectHeader || objectHeader.key !== 'object' || !isOid(objectHeader.value, algo)) {
-    throw new ObjectError('E_BAD_TAG', 'bad object pointer in tag');
+    throw new ObjectError(OBJECT_ERROR.badTag, 'bad object pointer in tag');
   }
   if (!typeHeader || typeHeader.key !== 'type' || !isObjectType(typeHeader.value)) {
-    throw new ObjectError('E_BAD_TAG', 'bad type in tag');
+    throw new ObjectError(OBJECT_ERROR.badTag, 'bad type in tag');
   }
   const name = headerValue(block, 'tag');
-  if (name === undefined) throw new ObjectError('E_BAD_TAG', 'missing tag name in tag');
+  if (name === undefined) throw new ObjectError(OBJECT_ERROR.badTag, 'missing tag name in tag');
   const tag: Tag = {
     object: objectHeader.value,
     type: typeHeader.value,

@@ -1,5 +1,6 @@
 import { ObjectError } from '../errors.js';
 import { hashLength, type HashAlgorithm } from './oid.js';
+import { OBJECT_ERROR } from './object-errors.js';
 
 export interface TreeEntry {
   /** Mode as a number (0o100644, 0o40000, …). */
@@ -45,12 +46,12 @@ export function parseTree(data: Buffer, algo: HashAlgorithm): TreeEntry[] {
   let pos = 0;
   while (pos < data.length) {
     const space = data.indexOf(0x20, pos);
-    if (space < 0) throw new ObjectError('E_BAD_TREE', 'malformed tree entry: no mode');
+    if (space < 0) throw new ObjectError(OBJECT_ERROR.badTree, 'malformed tree entry: no mode');
     const modeText = data.toString('latin1', pos, space);
-    if (!/^[0-7]+$/.test(modeText)) throw new ObjectError('E_BAD_TREE', `malformed mode in tree entry: ${modeText}`);
+    if (!/^[0-7]+$/.test(modeText)) throw new ObjectError(OBJECT_ERROR.badTree, `malformed mode in tree entry: ${modeText}`);
     const nul = data.indexOf(0, space + 1);
     if (nul < 0 || nul + 1 + oidLength > data.length) {
-      throw new ObjectError('E_BAD_TREE', 'truncated tree entry');
+      throw new ObjectError(OBJECT_ERROR.badTree, 'truncated tree entry');
     }
     const nameBytes = data.subarray(space + 1, nul);
     entries.push({

@@ -4,7 +4,15 @@ import { inflateEntry } from './inflate.js';
 
 /** The parts of node's zlib object used here (stable since Node 10; minizlib relies on them too). */
 interface NativeZlib {
-  writeSync(flush: number, input: Buffer, inOffset: number, inLength: number, out: Buffer, outOffset: number, outLength: number): void;
+  writeSync(
+    flush: number,
+    input: Buffer,
+    inOffset: number,
+    inLength: number,
+    out: Buffer,
+    outOffset: number,
+    outLength: number,
+  ): void;
   reset(): void;
 }
 
@@ -41,7 +49,11 @@ export class EntryInflater {
     const produced = out.length - engine.state[0]!;
     engine.handle.reset();
     if (produced !== size) {
-      throw badObject(PACK_ERROR.inflatedSize, entryOffset, `inflated size mismatch (declared ${size}, got ${produced > size ? 'more' : produced})`);
+      throw badObject(
+        PACK_ERROR.inflatedSize,
+        entryOffset,
+        `inflated size mismatch (declared ${size}, got ${produced > size ? 'more' : produced})`,
+      );
     }
     return out.subarray(0, size);
   }
@@ -54,7 +66,13 @@ function createEngine(): Engine | null {
   const handle = stream._handle;
   const state = stream._writeState;
   const kError = Object.getOwnPropertySymbols(stream).find((symbol) => symbol.description === 'kError');
-  if (!handle || typeof handle.writeSync !== 'function' || typeof handle.reset !== 'function' || !(state instanceof Uint32Array) || !kError) {
+  if (
+    !handle ||
+    typeof handle.writeSync !== 'function' ||
+    typeof handle.reset !== 'function' ||
+    !(state instanceof Uint32Array) ||
+    !kError
+  ) {
     return null;
   }
   // node also emits the failure as an event, later; nobody else listens.

@@ -133,7 +133,9 @@ async function writeNewDelta(
   options: GeneratePackOptions,
 ): Promise<boolean> {
   // A base in this pack must not wait on a later entry (which might wait on this one); else it must be the client's.
-  const usable = (item.bases ?? []).filter((c) => (written.has(c.key) ? !waiting.has(c.key) : c.clientHas)).slice(0, MAX_DELTA_TRIES);
+  const usable = (item.bases ?? [])
+    .filter((c) => (written.has(c.key) ? !waiting.has(c.key) : c.clientHas))
+    .slice(0, MAX_DELTA_TRIES);
   if (usable.length === 0) return false;
   const object = await item.load();
   // git's bar for a new delta: at most half the object's size (less the id it has to name).
@@ -163,7 +165,14 @@ async function writeNewDelta(
  * bytes fail the index's CRC. git checks the CRC of every entry it reuses,
  * so that a damaged pack is not passed on.
  */
-function writeCopied(out: ChunkedOutput, item: CopiedEntry, start: number, written: Map<EntryKey, number>, ofsDelta: boolean, stats?: PackStats): boolean {
+function writeCopied(
+  out: ChunkedOutput,
+  item: CopiedEntry,
+  start: number,
+  written: Map<EntryKey, number>,
+  ofsDelta: boolean,
+  stats?: PackStats,
+): boolean {
   const { entry, pack } = item;
   // Most entries fit one window read: checked and copied from the same view.
   const whole = entry.end - entry.offset <= COPY_CHUNK ? pack.view(entry.offset, entry.end) : undefined;
@@ -234,7 +243,7 @@ class ChunkedOutput {
       d = Math.floor(d / 128);
       while (d > 0) {
         d -= 1;
-        b[n++] = 0x80 | d % 128;
+        b[n++] = 0x80 | (d % 128);
         d = Math.floor(d / 128);
       }
       b.subarray(start, n).reverse();

@@ -35,11 +35,7 @@ export interface NamespaceFacts {
 }
 
 export type NamespaceRuleId =
-  | 'branch-holds-commits'
-  | 'branch-fast-forward'
-  | 'tag-never-moves'
-  | 'update-needs-commits'
-  | 'update-fast-forward';
+  'branch-holds-commits' | 'branch-fast-forward' | 'tag-never-moves' | 'update-needs-commits' | 'update-fast-forward';
 
 export interface NamespaceRejection {
   rule: NamespaceRuleId;

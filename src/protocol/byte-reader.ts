@@ -1,4 +1,5 @@
 import { ProtocolError } from '../errors.js';
+import { PROTOCOL_ERROR } from './protocol-errors.js';
 
 /**
  * Pull-based reader over a chunked byte stream: read exact byte counts, then
@@ -29,7 +30,7 @@ export class ByteReader {
     while (this.bufferedLength < n && !this.ended) await this.fill();
     if (this.bufferedLength === 0 && n > 0) return null;
     if (this.bufferedLength < n) {
-      throw new ProtocolError(`protocol error: unexpected end of input while reading ${what}`, { code: 'E_EOF' });
+      throw new ProtocolError(`protocol error: unexpected end of input while reading ${what}`, { code: PROTOCOL_ERROR.eof });
     }
     return this.take(n);
   }

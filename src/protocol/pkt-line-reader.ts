@@ -1,6 +1,7 @@
 import { LimitError, ProtocolError } from '../errors.js';
 import type { ByteReader } from './byte-reader.js';
 import { MAX_PKT_LENGTH, parsePktLength, type Packet } from './pkt-line.js';
+import { PROTOCOL_ERROR } from './protocol-errors.js';
 
 /** Reads pkt-lines from a ByteReader; `null` at a clean end of stream. */
 export class PktLineReader {
@@ -22,7 +23,7 @@ export class PktLineReader {
     if (length < 4 || length > MAX_PKT_LENGTH) throw new ProtocolError(`protocol error: bad line length ${length}`);
     this.total += length;
     if (this.total > this.maxBytes) {
-      throw new LimitError('E_COMMAND_TOO_LARGE', `commands exceed the limit of ${this.maxBytes} bytes`);
+      throw new LimitError(PROTOCOL_ERROR.commandTooLarge, `commands exceed the limit of ${this.maxBytes} bytes`);
     }
     const data = (await this.bytes.readExact(length - 4, 'pkt-line')) ?? Buffer.alloc(0);
     if (data.length >= 4 && data.toString('latin1', 0, 4) === 'ERR ') {

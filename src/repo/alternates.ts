@@ -25,7 +25,11 @@ export async function readAlternatesFile(objectsDir: string): Promise<string[]> 
 // A path starting with '"' is C-quoted (git writes that for paths with odd characters).
 function unquoteAlternate(line: string): string {
   if (!line.startsWith('"') || !line.endsWith('"')) return line;
-  return line.slice(1, -1).replace(/\\(["\\])/g, '$1').replace(/\\n/g, '\n').replace(/\\t/g, '\t');
+  return line
+    .slice(1, -1)
+    .replace(/\\(["\\])/g, '$1')
+    .replace(/\\n/g, '\n')
+    .replace(/\\t/g, '\t');
 }
 
 /**

@@ -5,19 +5,19 @@ import { writeFileAtomically } from './fs-durable.js';
 
 /** The config `git init --bare` writes (2.39, Linux). */
 export function initialBareConfig(algo: HashAlgorithm): string {
-  const lines = [
-    '[core]',
-    `\trepositoryformatversion = ${algo === 'sha256' ? 1 : 0}`,
-    '\tfilemode = true',
-    '\tbare = true',
-  ];
+  const lines = ['[core]', `\trepositoryformatversion = ${algo === 'sha256' ? 1 : 0}`, '\tfilemode = true', '\tbare = true'];
   if (algo === 'sha256') lines.push('[extensions]', '\tobjectformat = sha256');
   return lines.join('\n') + '\n';
 }
 
 /** Quote a value the way git writes it, so that it reads back unchanged. */
 export function quoteConfigValue(value: string): string {
-  const escaped = value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\t/g, '\\t').replace(/\x08/g, '\\b');
+  const escaped = value
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, '\\n')
+    .replace(/\t/g, '\\t')
+    .replace(/\x08/g, '\\b');
   const needsQuotes = /^\s|\s$|[#;]/.test(value);
   return needsQuotes ? `"${escaped}"` : escaped;
 }

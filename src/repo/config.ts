@@ -3,6 +3,7 @@ import { RepositoryError } from '../errors.js';
 import { parseConfig, type ConfigEntry } from '../objects/config-syntax.js';
 import { ObjectError } from '../errors.js';
 import type { GitConfig } from './types.js';
+import { REPO_ERROR } from './repo-errors.js';
 
 /**
  * "Section.Sub.Name" → "section.Sub.name": git compares section and variable
@@ -35,7 +36,11 @@ export function parseConfigInt(value: string): number | undefined {
   const match = /^\s*([+-]?)(0x[0-9a-f]+|0[0-7]*|[1-9][0-9]*)([kmg]?)$/i.exec(value);
   if (!match) return undefined;
   const digits = match[2]!;
-  const magnitude = /^0x/i.test(digits) ? parseInt(digits, 16) : digits.length > 1 && digits.startsWith('0') ? parseInt(digits, 8) : Number(digits);
+  const magnitude = /^0x/i.test(digits)
+    ? parseInt(digits, 16)
+    : digits.length > 1 && digits.startsWith('0')
+      ? parseInt(digits, 8)
+      : Number(digits);
   const result = magnitude * UNIT[match[3]!.toLowerCase()]! * (match[1] === '-' ? -1 : 1);
   return Number.isSafeInteger(result) ? result : undefined;
 }
@@ -68,7 +73,7 @@ export class FileConfig implements GitConfig {
       text = await readFile(path, 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new FileConfig();
-      throw new RepositoryError('E_CONFIG_READ', `unable to read config file '${path}'`, { cause: String(error) });
+      throw new RepositoryError(REPO_ERROR.configRead, `unable to read config file '${path}'`, { cause: String(error) });
     }
     return FileConfig.parse(text, path);
   }
@@ -94,7 +99,7 @@ export class FileConfig implements GitConfig {
     const value = list[list.length - 1]!;
     const parsed = parseConfigBool(value);
     if (parsed === undefined) {
-      throw new RepositoryError('E_CONFIG_VALUE', `bad boolean config value '${value}' for '${key.toLowerCase()}'`);
+      throw new RepositoryError(REPO_ERROR.configValue, `bad boolean config value '${value}' for '${key.toLowerCase()}'`);
     }
     return parsed;
   }
@@ -103,10 +108,13 @@ export class FileConfig implements GitConfig {
     const list = this.raw(key);
     if (list.length === 0) return fallback;
     const value = list[list.length - 1]!;
-    if (value === null) throw new RepositoryError('E_CONFIG_VALUE', `missing value for '${key.toLowerCase()}'`);
+    if (value === null) throw new RepositoryError(REPO_ERROR.configValue, `missing value for '${key.toLowerCase()}'`);
     const parsed = parseConfigInt(value);
     if (parsed === undefined) {
-      throw new RepositoryError('E_CONFIG_VALUE', `bad numeric config value '${value}' for '${key.toLowerCase()}': invalid unit`);
+      throw new RepositoryError(
+        REPO_ERROR.configValue,
+        `bad numeric config value '${value}' for '${key.toLowerCase()}': invalid unit`,
+      );
     }
     return parsed;
   }

@@ -61,7 +61,6 @@ export async function isAncestor(reader: ObjectReader, ancestor: string, descend
   return false;
 }
 
-
 export interface ConnectivityOptions {
   /**
    * Whether an object arrived with the push (is in the quarantine). Only new
@@ -93,7 +92,12 @@ export async function checkConnectivity(
   return incomplete;
 }
 
-async function isConnected(reader: ObjectReader, tips: string[], haves: string[], options: ConnectivityOptions): Promise<boolean> {
+async function isConnected(
+  reader: ObjectReader,
+  tips: string[],
+  haves: string[],
+  options: ConnectivityOptions,
+): Promise<boolean> {
   const done = new Set<string>(haves);
   const stack: { oid: string; expected: Expected }[] = tips.map((oid) => ({ oid, expected: 'any' }));
   while (stack.length > 0) {

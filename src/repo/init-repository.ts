@@ -7,6 +7,7 @@ import { fsyncDirectory } from './fs-durable.js';
 import { isGitDir } from './git-dir.js';
 import { isValidRefName } from './refs/refname.js';
 import { GitRepository } from './repository.js';
+import { REPO_ERROR } from './repo-errors.js';
 
 export interface InitOptions {
   algo: HashAlgorithm;
@@ -33,10 +34,10 @@ export async function initRepository(gitDir: string, options: InitOptions): Prom
   const dir = resolve(gitDir);
   const branch = options.defaultBranch ?? 'main';
   if (!isValidRefName(`refs/heads/${branch}`)) {
-    throw new RepositoryError('E_BAD_BRANCH_NAME', `invalid initial branch name: '${branch}'`);
+    throw new RepositoryError(REPO_ERROR.badBranchName, `invalid initial branch name: '${branch}'`);
   }
   if (await isGitDir(dir)) {
-    throw new RepositoryError('E_REPOSITORY_EXISTS', `'${gitDir}' is already a git repository`, { gitDir });
+    throw new RepositoryError(REPO_ERROR.repositoryExists, `'${gitDir}' is already a git repository`, { gitDir });
   }
   for (const sub of ['branches', 'hooks', 'info', 'objects/info', 'objects/pack', 'refs/heads', 'refs/tags']) {
     await mkdir(join(dir, sub), { recursive: true });

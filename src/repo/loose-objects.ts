@@ -6,6 +6,7 @@ import { ObjectError } from '../errors.js';
 import { isObjectType, type GitObject, type ObjectType } from '../objects/object-type.js';
 import { hashObject, objectHeader, oidHexLength, type HashAlgorithm } from '../objects/oid.js';
 import { fsyncDirectory, isErrno } from './fs-durable.js';
+import { OBJECT_ERROR } from '../objects/object-errors.js';
 
 // Enough compressed bytes to hold any object header, even behind a dynamic Huffman table.
 const HEADER_PROBE_BYTES = 1024;
@@ -42,12 +43,12 @@ export class LooseObjectStore {
     try {
       inflated = inflateSync(compressed);
     } catch {
-      throw new ObjectError('E_CORRUPT_OBJECT', `loose object ${oid} (stored in ${this.pathOf(oid)}) is corrupt`);
+      throw new ObjectError(OBJECT_ERROR.corruptObject, `loose object ${oid} (stored in ${this.pathOf(oid)}) is corrupt`);
     }
     const { type, size, headerLength } = this.parseHeader(oid, inflated);
     const data = inflated.subarray(headerLength);
     if (data.length !== size) {
-      throw new ObjectError('E_CORRUPT_OBJECT', `loose object ${oid} (stored in ${this.pathOf(oid)}) is corrupt`);
+      throw new ObjectError(OBJECT_ERROR.corruptObject, `loose object ${oid} (stored in ${this.pathOf(oid)}) is corrupt`);
     }
     return { type, data };
   }
@@ -72,7 +73,7 @@ export class LooseObjectStore {
     try {
       start = inflateSync(probe, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
     } catch {
-      throw new ObjectError('E_CORRUPT_OBJECT', `loose object ${oid} (stored in ${this.pathOf(oid)}) is corrupt`);
+      throw new ObjectError(OBJECT_ERROR.corruptObject, `loose object ${oid} (stored in ${this.pathOf(oid)}) is corrupt`);
     }
     if (start.indexOf(0) < 0) {
       const whole = await this.read(oid);
@@ -87,7 +88,7 @@ export class LooseObjectStore {
     const header = nul < 0 ? '' : inflated.toString('latin1', 0, nul);
     const match = /^([a-z]+) (0|[1-9][0-9]*)$/.exec(header);
     if (!match || !isObjectType(match[1]!)) {
-      throw new ObjectError('E_CORRUPT_OBJECT', `unable to parse header of loose object ${oid}`);
+      throw new ObjectError(OBJECT_ERROR.corruptObject, `unable to parse header of loose object ${oid}`);
     }
     return { type: match[1] as ObjectType, size: Number(match[2]), headerLength: nul + 1 };
   }

@@ -63,7 +63,9 @@ export class DirectoryQuarantine implements Quarantine {
    * The variables git gives pre-receive: new objects are read (and written)
    * in the quarantine, with the repository's objects as an alternate.
    */
-  hookEnvironment(inheritedAlternates: string | undefined = process.env.GIT_ALTERNATE_OBJECT_DIRECTORIES): Record<string, string> {
+  hookEnvironment(
+    inheritedAlternates: string | undefined = process.env.GIT_ALTERNATE_OBJECT_DIRECTORIES,
+  ): Record<string, string> {
     return quarantineEnvironment(this.dir, this.main.primary.path, inheritedAlternates);
   }
 

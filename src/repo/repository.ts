@@ -9,6 +9,7 @@ import type { PackOpener } from './pack-source.js';
 import { DirectoryQuarantine } from './quarantine.js';
 import { FileRefStore } from './refs/file-ref-store.js';
 import type { GitConfig, Repository } from './types.js';
+import { REPO_ERROR } from './repo-errors.js';
 
 /** A bare repository on disk. */
 export class GitRepository implements Repository {
@@ -33,7 +34,7 @@ export class GitRepository implements Repository {
   static async open(gitDir: string, openPack: PackOpener = openPackSource): Promise<GitRepository> {
     const dir = resolve(gitDir);
     if (!(await isGitDir(dir))) {
-      throw new RepositoryError('E_NOT_A_REPOSITORY', `'${gitDir}' does not appear to be a git repository`, { gitDir });
+      throw new RepositoryError(REPO_ERROR.notARepository, `'${gitDir}' does not appear to be a git repository`, { gitDir });
     }
     const config = await FileConfig.load(join(dir, 'config'));
     const algo = repositoryAlgorithm(config, gitDir);
@@ -70,19 +71,19 @@ export class GitRepository implements Repository {
 function repositoryAlgorithm(config: FileConfig, gitDir: string): HashAlgorithm {
   const version = config.getInt('core.repositoryformatversion', 0);
   if (version > 1) {
-    throw new RepositoryError('E_REPOSITORY_FORMAT', `Expected git repo version <= 1, found ${version}`, { gitDir });
+    throw new RepositoryError(REPO_ERROR.repositoryFormat, `Expected git repo version <= 1, found ${version}`, { gitDir });
   }
   const format = config.get('extensions.objectformat')?.toLowerCase();
   if (format === undefined || format === 'sha1') return 'sha1';
   if (format === 'sha256') {
     if (version < 1) {
-      throw new RepositoryError('E_REPOSITORY_FORMAT', 'repo version is 0, but v1-only extension found:\n\tobjectformat', {
+      throw new RepositoryError(REPO_ERROR.repositoryFormat, 'repo version is 0, but v1-only extension found:\n\tobjectformat', {
         gitDir,
       });
     }
     return 'sha256';
   }
-  throw new RepositoryError('E_REPOSITORY_FORMAT', `invalid value for 'extensions.objectformat': '${format}'`, { gitDir });
+  throw new RepositoryError(REPO_ERROR.repositoryFormat, `invalid value for 'extensions.objectformat': '${format}'`, { gitDir });
 }
 
 /** Open the bare repository at gitDir (HEAD, objects/ and refs/ must be there). */

@@ -8,7 +8,10 @@ import type { UploadContext } from './context.js';
  * first line, the repository's shallow boundary, a flush. An empty
  * repository advertises nothing but the flush, as git 2.39 does.
  */
-export async function encodeUploadAdvertisement(ctx: UploadContext, options: { version1: boolean; advertiseOnly: boolean }): Promise<Buffer> {
+export async function encodeUploadAdvertisement(
+  ctx: UploadContext,
+  options: { version1: boolean; advertiseOnly: boolean },
+): Promise<Buffer> {
   const { refs } = ctx;
   const caps = uploadCapabilities(ctx.settings, {
     algo: ctx.repo.algo,

@@ -1,6 +1,7 @@
 import { ObjectError } from '../errors.js';
 import { oidHexLength } from '../objects/oid.js';
 import type { UploadObjects } from './object-access.js';
+import { OBJECT_ERROR } from '../objects/object-errors.js';
 
 export interface CommitNode {
   oid: string;
@@ -44,13 +45,14 @@ const COMMITTER = Buffer.from('committer ');
 /** tree, parents and committer date from a commit's header lines. */
 export function parseCommitNode(oid: string, data: Buffer, hexLength: number): CommitNode {
   if (!startsWith(data, 0, TREE) || data[TREE.length + hexLength] !== 0x0a) {
-    throw new ObjectError('E_BAD_COMMIT', `bad tree pointer in commit ${oid}`);
+    throw new ObjectError(OBJECT_ERROR.badCommit, `bad tree pointer in commit ${oid}`);
   }
   const tree = data.toString('latin1', TREE.length, TREE.length + hexLength);
   const parents: string[] = [];
   let pos = TREE.length + hexLength + 1;
   while (startsWith(data, pos, PARENT)) {
-    if (data[pos + PARENT.length + hexLength] !== 0x0a) throw new ObjectError('E_BAD_COMMIT', `bad parents in commit ${oid}`);
+    if (data[pos + PARENT.length + hexLength] !== 0x0a)
+      throw new ObjectError(OBJECT_ERROR.badCommit, `bad parents in commit ${oid}`);
     parents.push(data.toString('latin1', pos + PARENT.length, pos + PARENT.length + hexLength));
     pos += PARENT.length + hexLength + 1;
   }

@@ -2,6 +2,7 @@ import { ObjectError } from '../errors.js';
 import type { CommitNode, CommitStore } from './commit-store.js';
 import { DateQueue } from '../repo/date-queue.js';
 import type { Pacer } from './pacer.js';
+import { OBJECT_ERROR } from '../objects/object-errors.js';
 
 const UNINTERESTING = 1;
 const IN_QUEUE = 2;
@@ -66,7 +67,7 @@ export async function walkCommits(
   for (const oid of include) {
     if ((flags.get(oid) ?? 0) & SEEN) continue;
     const node = await store.get(oid);
-    if (!node) throw new ObjectError('E_MISSING_OBJECT', `missing commit ${oid}`);
+    if (!node) throw new ObjectError(OBJECT_ERROR.missingObject, `missing commit ${oid}`);
     enqueue(node, 0);
   }
 
@@ -86,7 +87,7 @@ export async function walkCommits(
       const parentNode = await store.get(parent);
       if (!parentNode) {
         if (pf & UNINTERESTING) continue; // below the client's side: a shallow or damaged history
-        throw new ObjectError('E_MISSING_OBJECT', `missing commit ${parent} (parent of ${node.oid})`);
+        throw new ObjectError(OBJECT_ERROR.missingObject, `missing commit ${parent} (parent of ${node.oid})`);
       }
       enqueue(parentNode, 0);
     }

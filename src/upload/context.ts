@@ -60,7 +60,14 @@ export async function wantCommits(ctx: Pick<UploadContext, 'objects' | 'refs'>, 
 export async function resolveDeepenNot(ctx: UploadContext, names: readonly string[]): Promise<string[]> {
   const commits: string[] = [];
   for (const name of names) {
-    const candidates = [name, `refs/${name}`, `refs/tags/${name}`, `refs/heads/${name}`, `refs/remotes/${name}`, `refs/remotes/${name}/HEAD`];
+    const candidates = [
+      name,
+      `refs/${name}`,
+      `refs/tags/${name}`,
+      `refs/heads/${name}`,
+      `refs/remotes/${name}`,
+      `refs/remotes/${name}/HEAD`,
+    ];
     const found: string[] = [];
     for (const candidate of candidates) {
       if (candidate !== 'HEAD' && !candidate.startsWith('refs/')) continue;

@@ -7,6 +7,7 @@ import type { UploadObjects } from './object-access.js';
 import { CLIENT_HAS, ObjectMarks, SENT, type ObjectId } from './object-marks.js';
 import type { Pacer } from './pacer.js';
 import { ENTRY_GITLINK, ENTRY_TREE, nameHash, scanTree } from './tree-scan.js';
+import { OBJECT_ERROR } from '../objects/object-errors.js';
 
 export interface EnumerateInput {
   /** What the client asked for (any object type). */
@@ -132,7 +133,7 @@ export async function enumerateObjects(
       const id = stack.pop()!;
       if (!add(id)) continue;
       const tree = await marks.read(id);
-      if (!tree || tree.type !== 'tree') throw new ObjectError('E_MISSING_OBJECT', `missing tree ${marks.hexOf(id)}`);
+      if (!tree || tree.type !== 'tree') throw new ObjectError(OBJECT_ERROR.missingObject, `missing tree ${marks.hexOf(id)}`);
       subtrees.length = 0;
       scanTree(tree.data, hl, (kind, data, at, nameAt) => {
         if (kind === ENTRY_GITLINK) return;
@@ -160,11 +161,11 @@ async function peelChain(objects: UploadObjects, oid: string): Promise<{ oid: st
   let current = oid;
   for (let depth = 0; depth < 64; depth++) {
     const type = await objects.type(current);
-    if (!type) throw new ObjectError('E_MISSING_OBJECT', `missing object ${current}`);
+    if (!type) throw new ObjectError(OBJECT_ERROR.missingObject, `missing object ${current}`);
     chain.push({ oid: current, type });
     if (type !== 'tag') return chain;
     const tag = await objects.read(current);
     current = parseTag(tag!.data, objects.algo).object;
   }
-  throw new ObjectError('E_BAD_TAG', `tag chain from ${oid} is too long`);
+  throw new ObjectError(OBJECT_ERROR.badTag, `tag chain from ${oid} is too long`);
 }

@@ -4,6 +4,8 @@ import type { CopiedEntry, DeltaBaseCandidate, FreshEntry, GeneratorEntry, PackS
 import type { UploadObjects } from './object-access.js';
 import { CLIENT_HAS, SENT, type ObjectId, type ObjectMarks } from './object-marks.js';
 import type { Pacer } from './pacer.js';
+import { OBJECT_ERROR } from '../objects/object-errors.js';
+import { UPLOAD_ERROR } from './upload-errors.js';
 
 export interface PackPlan {
   count: number;
@@ -51,7 +53,7 @@ export async function planPack(
     else {
       const pack = Math.floor(id / REF_UNIT);
       if (pack >= 2 ** 13)
-        throw new ObjectError('E_TOO_MANY_PACKS', 'too many packs to serve a fetch from; repack the repository');
+        throw new ObjectError(UPLOAD_ERROR.tooManyPacks, 'too many packs to serve a fetch from; repack the repository');
       order[packed++] = pack * PACK_SPAN + objects.offsetOf(id);
     }
     if (options.counter) options.counter.count++;
@@ -61,7 +63,7 @@ export async function planPack(
   const stats: PackStats = { total: 0, deltas: 0, reused: 0, reusedDeltas: 0 };
   const load = async (id: ObjectId): Promise<GitObject> => {
     const object = await marks.read(id);
-    if (!object) throw new ObjectError('E_MISSING_OBJECT', `missing object ${marks.hexOf(id)}`);
+    if (!object) throw new ObjectError(OBJECT_ERROR.missingObject, `missing object ${marks.hexOf(id)}`);
     return object;
   };
   const thinBases = options.thin && marks.any(CLIENT_HAS);

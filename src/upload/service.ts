@@ -29,7 +29,11 @@ export async function uploadPack(session: UploadPackSession): Promise<UploadPack
   const startedAt = Date.now();
   const { repo } = session;
   const version = requestedProtocolVersion(session.gitProtocol);
-  const log = session.log?.child({ repo: session.repoName ?? repo.gitDir, transport: session.transport, user: session.identity?.username });
+  const log = session.log?.child({
+    repo: session.repoName ?? repo.gitDir,
+    transport: session.transport,
+    user: session.identity?.username,
+  });
   const stats = { objects: 0, packBytes: 0, wants: 0, haves: 0 };
   let settings: UploadSettings;
   try {

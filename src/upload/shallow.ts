@@ -48,7 +48,14 @@ export async function planShallow(request: DeepenRequest, ctx: ShallowContext): 
     if (object !== 'commit') throw new ProtocolError(`invalid shallow object ${oid}`);
     clientShallows.push(oid);
   }
-  const plan: ShallowPlan = { send: false, shallow: [], unshallow: [], grafts: new Set([...ctx.repoShallow, ...clientShallows]), extraWants: [], extraHaves: [] };
+  const plan: ShallowPlan = {
+    send: false,
+    shallow: [],
+    unshallow: [],
+    grafts: new Set([...ctx.repoShallow, ...clientShallows]),
+    extraWants: [],
+    extraHaves: [],
+  };
   let boundary: { shallow: Set<string>; notShallow: Set<string> };
   if (request.depth > 0) {
     if (request.depth === INFINITE_DEPTH && ctx.repoShallow.size === 0) {

@@ -32,7 +32,10 @@ export async function serveV0(ctx: UploadContext, version1: boolean): Promise<vo
     repoShallow: ctx.repoShallow,
   });
   if (shallow.send) {
-    await channel.packets([...shallow.shallow.map((oid) => `shallow ${oid}\n`), ...shallow.unshallow.map((oid) => `unshallow ${oid}\n`)]);
+    await channel.packets([
+      ...shallow.shallow.map((oid) => `shallow ${oid}\n`),
+      ...shallow.unshallow.map((oid) => `unshallow ${oid}\n`),
+    ]);
     await channel.flush();
   }
 

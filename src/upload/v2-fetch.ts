@@ -26,7 +26,8 @@ export async function serveFetch(ctx: UploadContext, args: readonly string[]): P
     repoShallow: ctx.repoShallow,
   };
   let shallow = await planShallow(request, shallowContext);
-  if (!shallow.send && ctx.repoShallow.size > 0) shallow = await planShallow({ ...request, depth: INFINITE_DEPTH }, shallowContext);
+  if (!shallow.send && ctx.repoShallow.size > 0)
+    shallow = await planShallow({ ...request, depth: INFINITE_DEPTH }, shallowContext);
   const wants = [...request.wants, ...shallow.extraWants];
 
   const common = new CommonObjects(ctx.objects, ctx.commits, await wantCommits(ctx, wants));

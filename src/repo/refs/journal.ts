@@ -78,8 +78,7 @@ export function parseJournal(id: string, text: string): JournalRecord | undefine
     else if (keyword === 'packed-refs') {
       record.packedRefs = rest[0] === 'yes';
       if (rest[1] && rest[1] !== '-') record.packedRefsDigest = rest[1];
-    }
-    else if (keyword === 'update') record.updates.push({ oldOid: rest[0]!, newOid: rest[1]!, name: rest.slice(2).join(' ') });
+    } else if (keyword === 'update') record.updates.push({ oldOid: rest[0]!, newOid: rest[1]!, name: rest.slice(2).join(' ') });
   }
   return record;
 }

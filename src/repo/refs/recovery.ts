@@ -3,14 +3,7 @@ import { readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isZeroOid } from '../../objects/oid.js';
 import { fsyncDirectory, isErrno } from '../fs-durable.js';
-import {
-  JOURNAL_PREFIX,
-  deleteMarker,
-  journalWrittenAt,
-  parseJournal,
-  removeJournal,
-  type JournalRecord,
-} from './journal.js';
+import { JOURNAL_PREFIX, deleteMarker, journalWrittenAt, parseJournal, removeJournal, type JournalRecord } from './journal.js';
 import { isProcessAlive } from './process-identity.js';
 import { pruneEmptyParents } from './ref-lock.js';
 

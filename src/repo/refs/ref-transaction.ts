@@ -136,7 +136,9 @@ export async function applySingleUpdate(
 
 /** Names that cannot be in one transaction: duplicates, or one a directory of the other. */
 function batchConflict(items: Resolved[]): { index: number; failure: RefFailure } | undefined {
-  const sorted = items.map((item, index) => ({ name: item.name, index })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sorted = items
+    .map((item, index) => ({ name: item.name, index }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (let i = 1; i < sorted.length; i++) {
     const previous = sorted[i - 1]!;
     const current = sorted[i]!;

@@ -4,11 +4,12 @@ import ssh2 from 'ssh2';
 import type { Logger } from 'pino';
 import { sshFingerprint } from '../../auth/ssh-public-key.js';
 import { PushgateError } from '../../errors.js';
+import { TRANSPORT_ERROR } from '../transport-errors.js';
 
 /** A host key that cannot be read or used. */
 export class HostKeyError extends PushgateError {
   constructor(message: string, data: Record<string, unknown> = {}) {
-    super('E_SSH_HOST_KEY', message, data);
+    super(TRANSPORT_ERROR.sshHostKey, message, data);
   }
 }
 
