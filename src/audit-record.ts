@@ -13,6 +13,7 @@ export type Decider =
   | 'git:objects'
   | 'git:connectivity'
   | 'git:shallow'
+  | 'git:aliased-update'
   | 'receive.hideRefs'
   | 'receive.denyDeletes'
   | 'receive.denyNonFastForwards'
@@ -36,6 +37,8 @@ export type CommandType = 'create' | 'update' | 'delete';
 /** One ref update as the report and the audit log see it. */
 export interface CommandRecord {
   refName: string;
+  /** The ref the update writes when `refName` is a symref (git writes through symrefs); absent when it is refName itself. */
+  writtenRef?: string;
   oldOid: string;
   newOid: string;
   type: CommandType;

@@ -44,12 +44,13 @@ export async function runBuiltinChecks(
   context: { objects: ObjectReader; settings: ReceiveSettings; headTarget: string | null; writer: ResponseWriter },
 ): Promise<boolean> {
   const { objects, settings, writer } = context;
-  const name = command.refName;
-  if (isFunnyRefName(name)) {
-    writer.error(`refusing to create funny ref '${name}' remotely`);
+  if (isFunnyRefName(command.refName)) {
+    writer.error(`refusing to create funny ref '${command.refName}' remotely`);
     command.reject('funny refname', 'git:refname');
     return false;
   }
+  // The settings guard the ref that is written: through a symref, its target.
+  const name = command.writtenRef;
   if (
     !settings.bare &&
     command.type !== 'delete' &&

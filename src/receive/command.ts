@@ -21,6 +21,7 @@ export class ReceiveCommand {
   private why?: string;
   private decider?: Decider;
   private missing = false;
+  private target?: string;
 
   constructor(refName: string, oldOid: string, newOid: string) {
     this.refName = refName;
@@ -46,6 +47,21 @@ export class ReceiveCommand {
   /** Deleting a ref that did not exist: reported ok, but left out of post hooks (as git). */
   get didNotExist(): boolean {
     return this.missing;
+  }
+
+  /** The ref this update really writes: refName, or the target of the symref refName names. */
+  get writtenRef(): string {
+    return this.target ?? this.refName;
+  }
+
+  /** What pushing refName writes (set once, before any decision, from the repository's symrefs). */
+  writesThrough(target: string): void {
+    if (this.pending && target !== this.refName) this.target = target;
+  }
+
+  /** Both names an update goes by: rules and settings that guard either one apply. */
+  get names(): string[] {
+    return this.target ? [this.refName, this.target] : [this.refName];
   }
 
   get pending(): boolean {
@@ -74,6 +90,7 @@ export class ReceiveCommand {
   toJSON(): CommandRecord {
     return {
       refName: this.refName,
+      ...(this.target ? { writtenRef: this.target } : {}),
       oldOid: this.oldOid,
       newOid: this.newOid,
       type: this.type,

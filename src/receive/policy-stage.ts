@@ -40,7 +40,8 @@ async function runConfiguredNamespaceRules(ctx: PolicyStageContext, refused: Set
   const source = readerFactSource(ctx.objects, (ancestor, descendant) => isAncestor(ctx.objects, ancestor, descendant));
   for (const command of ctx.commands) {
     if (!command.pending) continue;
-    const rejection = await evaluateNamespaceRules(command, source);
+    let rejection = null;
+    for (const update of updatesOf(command)) rejection ??= await evaluateNamespaceRules(update, source);
     if (!rejection) continue;
     ctx.writer.error(`${command.refName}: refused by namespace rule '${rejection.rule}' (pushgate.namespaceRules)`);
     ctx.writer.error(rejection.explanation);
@@ -71,14 +72,17 @@ async function runProtectionRules(ctx: PolicyStageContext, refused: Set<ReceiveC
   const isNew = ctx.quarantine
     ? (oid: string) => ctx.quarantine!.isIncoming(oid)
     : async (oid: string) => !(await repoObjects.has(oid));
-  const { verdicts } = await checkUpdates({
-    updates: pending,
+  // An update through a symref is judged under both names: the one pushed and the one written.
+  const updates = pending.flatMap((command) => updatesOf(command).map((update) => ({ command, update })));
+  const { verdicts: all } = await checkUpdates({
+    updates: updates.map((u) => u.update),
     rules,
     identity: session.identity,
     objects: ctx.objects,
     isNew,
     knownSize: ctx.objectSizes,
   });
+  const verdicts = pending.map((command) => all.find((verdict, i) => verdict && updates[i]!.command === command) ?? null);
   pending.forEach((command, i) => {
     const refusal = verdicts[i];
     if (!refusal) return;
@@ -91,4 +95,9 @@ async function runProtectionRules(ctx: PolicyStageContext, refused: Set<ReceiveC
 function refuse(command: ReceiveCommand, reason: string, decidedBy: Decider, refused: Set<ReceiveCommand>): void {
   command.reject(reason, decidedBy);
   refused.add(command);
+}
+
+/** The update under each name it goes by (see ReceiveCommand.names). */
+function updatesOf(command: ReceiveCommand): { refName: string; oldOid: string; newOid: string }[] {
+  return command.names.map((refName) => ({ refName, oldOid: command.oldOid, newOid: command.newOid }));
 }

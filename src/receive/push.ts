@@ -43,6 +43,8 @@ export class Push {
   packObjects = 0;
   /** check: commands pushgate's rules refused, which pre-receive is not told about. */
   readonly refusedByRules = new Set<ReceiveCommand>();
+  /** check: commands to a symref whose target the same push updates the same way: they follow the target's result. */
+  readonly aliases = new Map<ReceiveCommand, ReceiveCommand>();
   /** Anything that broke the push on the server's side. */
   internalError?: unknown;
   exitCode = 0;

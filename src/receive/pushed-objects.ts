@@ -60,6 +60,20 @@ export class PushedObjects {
     return this.types.has(oid);
   }
 
+  /**
+   * Whether the pack brought any object the repository lacks. A pack that
+   * adds nothing is not kept. Yields to the event loop between slices, so a
+   * huge pack does not stall other requests.
+   */
+  async addsTo(repository: ObjectReader): Promise<boolean> {
+    let checked = 0;
+    for (const oid of this.types.keys()) {
+      if (!(await repository.has(oid))) return true;
+      if (++checked % 2048 === 0) await new Promise((resolve) => setImmediate(resolve));
+    }
+    return false;
+  }
+
   sizeOf(oid: string): number | undefined {
     return this.sizes.get(oid);
   }

@@ -37,7 +37,8 @@ export async function receivePack(session: ReceivePackSession): Promise<ReceiveP
   } catch (err) {
     push.internalError = err;
     push.log?.error({ err }, 'receive-pack failed');
-    push.out.error(`internal server error: ${err instanceof Error ? err.message : String(err)}`);
+    // The detail (paths, stacks) is for the log only.
+    push.out.error('internal server error; the server log has the details');
     push.rejectPending('internal server error', 'internal-error');
   } finally {
     unwatch();

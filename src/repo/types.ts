@@ -52,13 +52,15 @@ export interface RefStore {
   resolve(name: string): Promise<string | null>;
   /** Target of a symbolic ref (e.g. HEAD -> refs/heads/main), or null if not symbolic. */
   readSymbolic(name: string): Promise<string | null>;
+  /** The ref an update of `name` writes: `name` itself, or the end of its chain of symrefs; undefined for a loop. */
+  resolveName(name: string): Promise<string | undefined>;
   /**
    * Apply updates as compare-and-swap. atomic: all or nothing, also if the
    * process dies part-way (a journal is rolled forward on next open).
    * Otherwise each update succeeds or fails on its own. Durable (fsync) before
    * it resolves. Result i is null on success, else why update i failed.
    */
-  update(updates: RefUpdate[], options: { atomic: boolean; reflogMessage?: string }): Promise<(RefFailure | null)[]>;
+  update(updates: RefUpdate[], options: RefUpdateOptions): Promise<(RefFailure | null)[]>;
 }
 
 /** Where a push's objects wait until every check has passed. */
@@ -100,4 +102,9 @@ export interface Repository {
   reloadConfig(): Promise<void>;
   /** Release open pack files; the repository must not be used afterwards. */
   close(): Promise<void>;
+}
+
+export interface RefUpdateOptions {
+  atomic: boolean;
+  reflogMessage?: string;
 }

@@ -5,7 +5,8 @@ import { UPDATE_HOOK_DECLINED, updateHookDeclinedMessage } from '../hooks/index.
 import type { Push } from '../push.js';
 
 /**
- * Phase 6. The objects leave the quarantine; then per ref, in git's order,
+ * Phase 6. The objects leave the quarantine (unless the pack adds nothing
+ * the repository lacks: then it is not kept); then per ref, in git's order,
  * git's checks (funny refname, denyCurrentBranch, denyDeletes,
  * denyDeleteCurrent, denyNonFastForwards), the update hook and in-process
  * update hooks; then the ref transaction (compare-and-swap per ref, or one
@@ -13,10 +14,10 @@ import type { Push } from '../push.js';
  */
 export async function apply(push: Push): Promise<void> {
   if (push.unpackStatus !== 'ok' || push.auditUnavailable || !push.hasPending) return;
-  const { repo, settings } = push;
-  if (push.quarantine) {
+  const { repo, settings, quarantine } = push;
+  if (quarantine && push.pushed && (await push.pushed.addsTo(repo.objects))) {
     try {
-      await push.quarantine.migrate();
+      await quarantine.migrate();
       await repo.objects.refresh();
     } catch (err) {
       push.log?.error({ err }, 'quarantine migration failed');
@@ -29,7 +30,7 @@ export async function apply(push: Push): Promise<void> {
   const corruptDeletes = new Map<ReceiveCommand, string | null>();
   const inProcessUpdate = push.session.hooks?.update;
   for (const command of push.commands) {
-    if (!command.pending) continue;
+    if (!command.pending || push.aliases.has(command)) continue;
     let passed = await runBuiltinChecks(command, { objects: repo.objects, settings, headTarget, writer: push.out });
     if (passed) {
       const update = await push.hooks.update(command);
@@ -50,5 +51,11 @@ export async function apply(push: Push): Promise<void> {
     if (!passed && push.atomic) break; // git stops at the first failure of an atomic push
   }
   push.failAllIfAtomic();
-  await applyRefUpdates(push.commands, repo.refs, { atomic: push.atomic, writer: push.out, corruptDeletes });
+  const written = push.commands.filter((c) => !push.aliases.has(c));
+  await applyRefUpdates(written, repo.refs, { atomic: push.atomic, writer: push.out, corruptDeletes });
+  // A symref's command, when its target was in the same push with the same ids, has the target's result.
+  for (const [alias, target] of push.aliases) {
+    if (target.ok) alias.accept();
+    else alias.reject(target.reason ?? 'failed', target.decidedBy ?? 'ref-transaction');
+  }
 }

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ObjectReader } from '../../objects/object-reader.js';
 import type { HashAlgorithm } from '../../objects/oid.js';
-import type { GitConfig, RefEntry, RefFailure, RefStore, RefUpdate } from '../types.js';
+import type { GitConfig, RefEntry, RefFailure, RefStore, RefUpdate, RefUpdateOptions } from '../types.js';
 import { FileConfig } from '../config.js';
 import { isErrno } from '../fs-durable.js';
 import { RefReader } from './ref-reader.js';
@@ -71,6 +71,11 @@ export class FileRefStore implements RefStore {
     return this.reader.resolve(name);
   }
 
+  async resolveName(name: string): Promise<string | undefined> {
+    await this.ready();
+    return this.reader.resolveName(name);
+  }
+
   async readSymbolic(name: string): Promise<string | null> {
     await this.ready();
     let text: string;
@@ -83,7 +88,7 @@ export class FileRefStore implements RefStore {
     return text.startsWith('ref:') ? text.slice(4).trim() : null;
   }
 
-  async update(updates: RefUpdate[], options: { atomic: boolean; reflogMessage?: string }): Promise<(RefFailure | null)[]> {
+  async update(updates: RefUpdate[], options: RefUpdateOptions): Promise<(RefFailure | null)[]> {
     await this.recover();
     if (updates.length === 0) return [];
     if (options.atomic) return applyAtomicUpdates(this.context, updates, options.reflogMessage);

@@ -16,7 +16,7 @@ export async function readLooseRef(gitDir: string, name: string, algo: HashAlgor
   try {
     text = await readFile(join(gitDir, name), 'utf8');
   } catch (error) {
-    if (isErrno(error, 'ENOENT', 'ENOTDIR', 'EISDIR')) return null;
+    if (isErrno(error, 'ENOENT', 'ENOTDIR', 'EISDIR', 'ENAMETOOLONG')) return null;
     throw error;
   }
   return parseLooseRef(text, algo);
@@ -43,7 +43,7 @@ export async function listLooseRefNames(gitDir: string, prefix = 'refs/'): Promi
     try {
       entries = await readdir(join(gitDir, relative), { withFileTypes: true });
     } catch (error) {
-      if (isErrno(error, 'ENOENT', 'ENOTDIR')) return;
+      if (isErrno(error, 'ENOENT', 'ENOTDIR', 'ENAMETOOLONG')) return;
       throw error;
     }
     for (const entry of entries) {

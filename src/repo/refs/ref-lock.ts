@@ -25,8 +25,9 @@ export class RefLock {
   }
 
   /** The lock path as git spells it in messages (receive-pack runs with GIT_DIR=.). */
-  static displayPath(gitDir: string, name: string): string {
-    return `${gitDir}/./${name}.lock`;
+  /** The lock as messages name it: relative to the repository, since a client must never see server paths. */
+  static displayPath(_gitDir: string, name: string): string {
+    return `${name}.lock`;
   }
 
   /** Take the lock, or say why not (in git's words). `refName` names the ref in the message. */
@@ -76,6 +77,8 @@ export function describeErrno(error: unknown): string {
       return 'Not a directory';
     case 'EISDIR':
       return 'Is a directory';
+    case 'ENAMETOOLONG':
+      return 'File name too long';
     case 'EACCES':
       return 'Permission denied';
     case 'ENOSPC':

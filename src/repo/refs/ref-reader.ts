@@ -97,7 +97,7 @@ async function removeEmptyDirectoryTree(path: string): Promise<void> {
   try {
     entries = await readdir(path, { withFileTypes: true });
   } catch (error) {
-    if (isErrno(error, 'ENOENT', 'ENOTDIR')) return;
+    if (isErrno(error, 'ENOENT', 'ENOTDIR', 'ENAMETOOLONG')) return;
     throw error;
   }
   for (const entry of entries) {

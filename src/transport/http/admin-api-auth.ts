@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { PushgateError } from '../../errors.js';
 import type { AccountAccessControl, AccountIdentity } from '../../auth/access-control.js';
+import { ERROR_CODE } from '../../errors.js';
+import { TRANSPORT_ERROR } from '../transport-errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -21,13 +23,16 @@ export function adminAuthHook(access: AccountAccessControl, realm = 'pushgate') 
       reply
         .code(401)
         .header('www-authenticate', `Bearer realm="${realm}", Basic realm="${realm}", charset="UTF-8"`)
-        .send({ error: 'E_UNAUTHORIZED', message: 'an admin token is needed: Authorization: Bearer <token>' });
+        .send({ error: TRANSPORT_ERROR.unauthorized, message: 'an admin token is needed: Authorization: Bearer <token>' });
       return reply;
     }
     if (!(await access.isAdmin(identity))) {
       reply
         .code(403)
-        .send({ error: 'E_FORBIDDEN', message: `${identity.username} is not an admin, or the token lacks the admin scope` });
+        .send({
+          error: TRANSPORT_ERROR.forbidden,
+          message: `${identity.username} is not an admin, or the token lacks the admin scope`,
+        });
       return reply;
     }
     request.admin = identity;
@@ -58,12 +63,12 @@ const STATUS_BY_CODE: Record<string, number> = {
 
 /** JSON errors with stable codes: schema failures 400, known codes mapped, the rest 500 (details only in the log). */
 export function adminErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  if (err.validation) return reply.code(400).send({ error: 'E_INVALID', message: err.message });
+  if (err.validation) return reply.code(400).send({ error: ERROR_CODE.invalid, message: err.message });
   if (err instanceof PushgateError && STATUS_BY_CODE[err.code]) {
     return reply.code(STATUS_BY_CODE[err.code]!).send({ error: err.code, message: err.message });
   }
   if (err.statusCode && err.statusCode < 500)
-    return reply.code(err.statusCode).send({ error: err.code ?? 'E_REQUEST', message: err.message });
+    return reply.code(err.statusCode).send({ error: err.code ?? TRANSPORT_ERROR.badRequest, message: err.message });
   request.log.error({ err }, 'admin API error');
-  return reply.code(500).send({ error: 'E_INTERNAL', message: 'internal error; the server log has the details' });
+  return reply.code(500).send({ error: TRANSPORT_ERROR.internal, message: 'internal error; the server log has the details' });
 }

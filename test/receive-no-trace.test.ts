@@ -1,0 +1,110 @@
+import t, { type Test } from 'tap';
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { initRepository } from '../src/repo/init-repository.js';
+import { gitOk, refsOf, tempDir, WorkRepo } from './helpers/git.js';
+import { startTestServer } from './helpers/server.js';
+import { demuxSideband, packOf, postReceivePack, reportLines, updateRequestBody } from './helpers/wire.js';
+
+const ZERO = '0'.repeat(40);
+
+/**
+ * Refusals at git's per-ref checks and at the ref transaction carry git's
+ * reasons and never leak server detail; a pack that adds nothing the
+ * repository lacks is not kept.
+ */
+async function setup(t: Test) {
+  const { dir, cleanup } = await tempDir();
+  t.teardown(cleanup);
+  const dataDir = path.join(dir, 'data');
+  const gitDir = path.join(dataDir, 'demo.git');
+  await initRepository(gitDir, { algo: 'sha1', defaultBranch: 'main' });
+  const server = await startTestServer(t, { dataDir, allowAnonymousPush: true });
+  const work = await WorkRepo.create(path.join(dir, 'work'));
+  const url = `${server.url}/demo.git`;
+  await work.gitOk(['remote', 'add', 'origin', url]);
+  const base = await work.commit('base');
+  await work.gitOk(['push', '-q', 'origin', 'main']);
+  const objectFiles = async () => {
+    const out: string[] = [];
+    const walk = async (d: string) => {
+      for (const e of await readdir(d, { withFileTypes: true })) {
+        if (e.isDirectory()) await walk(path.join(d, e.name));
+        else out.push(path.relative(gitDir, path.join(d, e.name)));
+      }
+    };
+    await walk(path.join(gitDir, 'objects'));
+    return out.sort();
+  };
+  const push = async (commands: { oldOid: string; newOid: string; ref: string }[], revs: string[]) => {
+    const pack = await packOf(work.dir, revs);
+    const response = await postReceivePack(url, updateRequestBody(commands, pack));
+    t.equal(response.status, 200);
+    const { report, messages } = demuxSideband(response.body);
+    return { lines: reportLines(report), messages };
+  };
+  return { gitDir, work, base, objectFiles, push };
+}
+
+t.test("refused updates get git's reasons, and no internal detail or server path", async (t) => {
+  const s = await setup(t);
+  const refsBefore = await refsOf(s.gitDir);
+  const next = await s.work.commit('next');
+  const blob = await s.work.gitOk(['rev-parse', `${next}:file-2.txt`]);
+  const cases: { name: string; commands: { oldOid: string; newOid: string; ref: string }[]; expect: RegExp; revs?: string[] }[] =
+    [
+      {
+        name: 'stale old id',
+        commands: [{ oldOid: next, newOid: next, ref: 'refs/heads/main' }],
+        expect: /^ng refs\/heads\/main failed to update ref$/,
+      },
+      {
+        name: 'create of an existing ref',
+        commands: [{ oldOid: ZERO, newOid: next, ref: 'refs/heads/main' }],
+        expect: /^ng refs\/heads\/main failed to update ref$/,
+      },
+      {
+        name: 'a blob into refs/heads',
+        commands: [{ oldOid: ZERO, newOid: blob, ref: 'refs/heads/blob' }],
+        expect: /^ng refs\/heads\/blob failed to update ref$/,
+        revs: ['main', '^' + s.base, blob],
+      },
+      {
+        name: 'a funny refname',
+        commands: [{ oldOid: ZERO, newOid: next, ref: 'refs/funny' }],
+        expect: /^ng refs\/funny funny refname$/,
+      },
+      {
+        name: 'a 10 KiB refname',
+        commands: [{ oldOid: ZERO, newOid: next, ref: `refs/heads/${'a'.repeat(10240)}` }],
+        expect: /^ng refs\/heads\/a+ failed to update ref$/,
+      },
+      {
+        name: 'a 300-character refname',
+        commands: [{ oldOid: ZERO, newOid: next, ref: `refs/heads/${'b'.repeat(300)}` }],
+        expect: /^ng refs\/heads\/b+ failed to update ref$/,
+      },
+    ];
+  for (const c of cases) {
+    const { lines, messages } = await s.push(c.commands, c.revs ?? ['main', '^' + s.base]);
+    t.equal(lines[0], 'unpack ok', `${c.name}: unpacked`);
+    t.match(lines[1], c.expect, `${c.name}: refused as git refuses it`);
+    t.notMatch(
+      messages,
+      /internal server error|ENAMETOOLONG|\/tmp\//,
+      `${c.name}: no internal detail or server path reaches the client`,
+    );
+    t.same(await refsOf(s.gitDir), refsBefore, `${c.name}: refs unchanged`);
+  }
+});
+
+t.test('a pack that brings nothing new is not kept, and its update still applies', async (t) => {
+  const s = await setup(t);
+  const before = await s.objectFiles();
+  // A client may send objects the server has (e.g. no negotiation): here the whole history again.
+  const { lines } = await s.push([{ oldOid: ZERO, newOid: s.base, ref: 'refs/heads/copy' }], ['main']);
+  t.same(lines, ['unpack ok', 'ok refs/heads/copy']);
+  t.same(await s.objectFiles(), before, 'no new pack');
+  t.equal((await refsOf(s.gitDir))['refs/heads/copy'], s.base);
+  await gitOk(['--git-dir', s.gitDir, 'fsck', '--strict']);
+});
