@@ -3,7 +3,8 @@
  * services, the repository layer and the pieces to plug in (access, audit,
  * hooks, policy).
  */
-export { createServer, type ServerOptions, type PushgateServer } from './server.js';
+export { createServer, type ServerOptions, type PushgateServer, type DatabaseOption } from './server.js';
+export { adminApi, type AdminApiOptions } from './admin/index.js';
 export { receivePack } from './receive/service.js';
 export { ReceiveCommand, type CommandType } from './receive/command.js';
 export type { AuditSink, PushIntent, PushRecord } from './audit-record.js';
@@ -17,7 +18,7 @@ export type { AccessControl, Access, AccessVerdict } from './auth/access.js';
 export { OpenAccess } from './auth/open-access.js';
 export { allowAnonymousPush } from './auth/anonymous-push.js';
 export { openAccounts, type Accounts } from './auth/accounts.js';
-export { startSshServer, type SshServerOptions } from './transport/ssh/server.js';
+export { startSshServer, type SshServer, type SshServerOptions } from './transport/ssh/server.js';
 export { InMemoryPolicySource, type PolicySource, type ProtectionRule } from './policy/index.js';
 export { PgPolicySource } from './db/rule-store.js';
 export { PushgateError, ProtocolError, PackError, LimitError, RepositoryError, ObjectError } from './errors.js';

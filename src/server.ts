@@ -1,92 +1,116 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { mkdir } from 'node:fs/promises';
-import type { Logger } from 'pino';
-import type { PolicySource } from './policy/index.js';
-import { createLogger } from './logger.js';
-import type { AuditSink } from './audit-record.js';
-import type { ReceiveHooks } from './receive/types.js';
+import { adminApi } from './admin/index.js';
 import type { AccessControl } from './auth/access.js';
-import { gitHttp, type GitHttpService } from './transport/http/git-http.js';
+import { allowAnonymousPush } from './auth/anonymous-push.js';
+import { OpenAccess } from './auth/open-access.js';
+import { PgPolicySource } from './db/rule-store.js';
+import { createLogger } from './logger.js';
+import { serverAccounts } from './server/accounts.js';
+import type { PushgateServer, ServerOptions } from './server/options.js';
+import { gitHttp } from './transport/http/git-http.js';
 import { receivePackOverHttp } from './transport/http/receive-pack-service.js';
 import { uploadPackOverHttp } from './transport/http/upload-pack-service.js';
-import { OpenAccess } from './auth/open-access.js';
+import { startSshServer, type SshServer } from './transport/ssh/server.js';
 
-export interface ServerOptions {
-  /** Folder holding the bare repositories (`<name>.git`, nested names allowed). */
-  dataDir: string;
-  host?: string;
-  /** 0 picks a free port. */
-  httpPort?: number;
-  /**
-   * Seconds a connection may stay silent in both directions before it is
-   * closed (default 600). Whole-request time is not limited: big pushes over
-   * slow links take as long as they take, and keepalives flow while hooks run.
-   */
-  idleTimeoutSeconds?: number;
-  /** Without accounts, pushes over HTTP are refused unless this is set. */
-  allowAnonymousPush?: boolean;
-  access?: AccessControl;
-  audit?: AuditSink;
-  /** Branch-protection rules for every push (e.g. PgPolicySource). */
-  policy?: PolicySource;
-  /** In-process hooks beside the repositories' executable ones. */
-  hooks?: ReceiveHooks;
-  logger?: Logger;
-  /** More git services over HTTP (the same name replaces a built-in one). */
-  extraServices?: GitHttpService[];
-  configure?: (app: FastifyInstance) => Promise<void> | void;
-}
+export type { DatabaseOption, PushgateServer, ServerOptions } from './server/options.js';
 
-export interface PushgateServer {
-  readonly app: FastifyInstance;
-  /** Base URL once listening, e.g. `http://127.0.0.1:8080`. */
-  readonly url: string;
-  readonly httpPort: number;
-  listen(): Promise<void>;
-  close(): Promise<void>;
-}
-
-/** The library's front door: a pushgate server, not yet listening. */
+/**
+ * The library's front door: the whole pushgate server from options, not yet
+ * listening. Accounts (or none), access, policy, audit, the admin API, git
+ * over HTTP and, with `sshPort`, git over SSH; `listen()` starts them and
+ * `close()` stops them all.
+ */
 export async function createServer(options: ServerOptions): Promise<PushgateServer> {
   await mkdir(options.dataDir, { recursive: true });
   const log = options.logger ?? createLogger();
-  const app: FastifyInstance = Fastify({
-    loggerInstance: log as FastifyBaseLogger,
-    bodyLimit: 1024 * 1024,
-    requestTimeout: 0,
-    connectionTimeout: (options.idleTimeoutSeconds ?? 600) * 1000,
-  });
-  const access = options.access ?? new OpenAccess(options.allowAnonymousPush ?? false);
-  await app.register(async (scope) => {
-    if (options.configure) await options.configure(scope);
-    await gitHttp(scope, {
-      dataDir: options.dataDir,
-      access,
-      audit: options.audit,
-      services: [
-        receivePackOverHttp({ audit: options.audit, hooks: options.hooks, policy: options.policy, log }),
-        uploadPackOverHttp({ log }),
-        ...(options.extraServices ?? []),
-      ],
+  const { accounts, owned } = await serverAccounts(options, log);
+  try {
+    const anonymousPush = options.allowAnonymousPush ?? false;
+    let access: AccessControl;
+    if (options.access) access = options.access;
+    else if (!accounts) access = new OpenAccess(anonymousPush);
+    else if (anonymousPush) {
+      log.warn('anonymous push is allowed to every repository (--allow-anonymous-push)');
+      access = allowAnonymousPush(accounts.access);
+    } else access = accounts.access;
+    const audit = options.audit ?? accounts?.audit;
+    const policy = options.policy ?? (accounts ? new PgPolicySource(accounts.db) : undefined);
+
+    const app: FastifyInstance = Fastify({
+      loggerInstance: log as FastifyBaseLogger,
+      bodyLimit: 1024 * 1024,
+      requestTimeout: 0,
+      connectionTimeout: (options.idleTimeoutSeconds ?? 600) * 1000,
     });
-  });
-  const host = options.host ?? '127.0.0.1';
-  let port = options.httpPort ?? 8080;
-  return {
-    app,
-    get url() {
-      return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-    },
-    get httpPort() {
-      return port;
-    },
-    async listen() {
-      await app.listen({ host, port });
-      const address = app.server.address();
-      if (address && typeof address === 'object') port = address.port;
-    },
-    async close() {
-      await app.close();
-    },
-  };
+    await app.register(async (scope) => {
+      if (accounts && options.adminApi !== false) {
+        await scope.register(adminApi, { prefix: '/api/v1', db: accounts.db, dataDir: options.dataDir, access: accounts.access });
+      }
+      if (options.configure) await options.configure(scope);
+      await gitHttp(scope, {
+        dataDir: options.dataDir,
+        access,
+        audit,
+        services: [
+          receivePackOverHttp({ audit, hooks: options.hooks, policy, log }),
+          uploadPackOverHttp({ log }),
+          ...(options.extraServices ?? []),
+        ],
+      });
+    });
+
+    const host = options.host ?? '127.0.0.1';
+    let port = options.httpPort ?? 8080;
+    let ssh: SshServer | undefined;
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      accounts,
+      get url() {
+        return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+      },
+      get httpPort() {
+        return port;
+      },
+      get ssh() {
+        return ssh;
+      },
+      async listen() {
+        await app.listen({ host, port });
+        const address = app.server.address();
+        if (address && typeof address === 'object') port = address.port;
+        if (options.sshPort === undefined) return;
+        ssh = await startSshServer({
+          host,
+          port: options.sshPort,
+          dataDir: options.dataDir,
+          hostKey: options.sshHostKey,
+          hostKeyPath: options.sshHostKeyPath,
+          access,
+          audit,
+          policy,
+          hooks: options.hooks,
+          log,
+        }).catch(async (err: unknown) => {
+          await app.close(); // no server half up: HTTP stops when SSH cannot start
+          throw err;
+        });
+      },
+      close() {
+        closing ??= (async () => {
+          try {
+            await ssh?.close();
+            await app.close();
+          } finally {
+            if (owned) await accounts?.close();
+          }
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    if (owned) await accounts?.close().catch(() => undefined);
+    throw err;
+  }
 }

@@ -33,7 +33,7 @@ import type { ReceiveCommand } from '../src/receive/command.js';
 import type { HookContext, ReceiveHooks } from '../src/receive/types.js';
 import { initRepository } from '../src/repo/init-repository.js';
 import { openRepository } from '../src/repo/repository.js';
-import { adminPolicyApi } from '../src/transport/http/admin-api-policy.js';
+import { adminPolicyApi } from '../src/admin/index.js';
 import { backendName, testDatabase } from './db-helpers.js';
 import { gitOk, refsOf, tempDir, WorkRepo } from './helpers/git.js';
 import { startTestServer } from './helpers/server.js';

@@ -1,5 +1,5 @@
 /**
- * JSON schemas of the policy routes of the admin API. Rules are checked
+ * JSON schemas of the admin API's policy routes (policies.ts). Rules are checked
  * again, strictly, by normalizeRule (unknown keys, patterns, regular
  * expressions); the schemas document the shape and turn away the wrong types.
  */
@@ -38,16 +38,7 @@ export const ruleSchema = {
 /** Responses give rules in canonical form: blocks are always { allow: [...] }. */
 const storedRule = { type: 'object', additionalProperties: true } as const;
 
-const error = {
-  type: 'object',
-  properties: { error: { type: 'string' }, message: { type: 'string' } },
-  required: ['error', 'message'],
-} as const;
-
-const errors = { 400: error, 401: error, 403: error, 404: error, 409: error, 500: error };
-
 export const policySchemas = {
-  repoParams: { type: 'object', properties: { '*': { type: 'string', minLength: 1 } }, required: ['*'] },
   policy: {
     type: 'object',
     properties: { repository: { type: 'string' }, rules: { type: 'array', items: storedRule } },
@@ -126,7 +117,3 @@ export const policySchemas = {
     required: ['allowed'],
   },
 };
-
-export function respondsWith(schema: object, code = 200) {
-  return { [code]: schema, ...errors };
-}
