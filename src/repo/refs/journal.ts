@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDirectory, isErrno } from '../fs-durable.js';
 import { currentProcess, type ProcessIdentity } from './process-identity.js';
@@ -111,15 +111,6 @@ export async function readJournal(gitDir: string, id: string): Promise<JournalRe
   } catch (error) {
     if (isErrno(error, 'ENOENT')) return undefined;
     throw error;
-  }
-}
-
-/** When the journal file was last written, in nanoseconds (locks taken later are the transaction's). */
-export async function journalWrittenAt(gitDir: string, id: string): Promise<bigint | undefined> {
-  try {
-    return (await stat(journalPath(gitDir, id), { bigint: true })).mtimeNs;
-  } catch {
-    return undefined;
   }
 }
 

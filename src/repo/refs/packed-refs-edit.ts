@@ -7,12 +7,12 @@ import { refMessages } from './ref-messages.js';
 // git's core.packedRefsTimeout default: keep retrying the packed-refs lock this long.
 const PACKED_REFS_LOCK_TIMEOUT_MS = 1000;
 
-/** Take packed-refs.lock, retrying for a second as git does; the failure names `refName`. */
-export async function acquirePackedRefsLock(gitDir: string, refName: string): Promise<RefLock | RefFailure> {
+/** Take packed-refs.lock (for atomic transaction `tx`, if any), retrying for a second as git does; the failure names `refName`. */
+export async function acquirePackedRefsLock(gitDir: string, refName: string, tx?: string): Promise<RefLock | RefFailure> {
   const deadline = Date.now() + PACKED_REFS_LOCK_TIMEOUT_MS;
   let delay = 1;
   for (;;) {
-    const result = await RefLock.acquire(gitDir, 'packed-refs', refName);
+    const result = await RefLock.acquire(gitDir, 'packed-refs', refName, tx);
     if (result instanceof RefLock || result.kind !== 'lock' || Date.now() >= deadline) {
       if (!(result instanceof RefLock) && result.kind === 'lock') {
         return refMessages.lockExists(refName, RefLock.displayPath(gitDir, 'packed-refs'));

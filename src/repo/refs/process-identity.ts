@@ -1,13 +1,15 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 /**
- * Who owns a journal: host, pid and the process's start time, so that a
- * recycled pid is not mistaken for the owner still running.
+ * Who owns a journal or a lock: host, pid and the process's start time, so
+ * that a recycled pid is not mistaken for the owner still running.
  */
 export interface ProcessIdentity {
   host: string;
   pid: number;
+  /** Field 22 of /proc/<pid>/stat (clock ticks since boot), or "-" where there is no /proc. */
   started: string;
 }
 
@@ -29,6 +31,11 @@ export function currentProcess(): ProcessIdentity {
   return self;
 }
 
+/** A short, file-name-safe tag of a host name (lock owner links carry it instead of the name). */
+export function hostTag(host: string): string {
+  return createHash('sha256').update(host).digest('hex').slice(0, 12);
+}
+
 /**
  * Whether the process that wrote a journal may still be running. Another
  * host's process counts as gone: a repository lives on one storage node.
@@ -36,13 +43,29 @@ export function currentProcess(): ProcessIdentity {
 export function isProcessAlive(owner: ProcessIdentity): boolean {
   const me = currentProcess();
   if (owner.host !== me.host) return false;
-  if (owner.pid === me.pid && owner.started === me.started) return true;
-  const started = startTimeOf(owner.pid);
-  if (started !== undefined) return owner.started === '-' || started === owner.started;
-  try {
-    process.kill(owner.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  return localProcessState(owner.pid, owner.started) !== 'dead';
+}
+
+/**
+ * What can be known about a process of this host:
+ * - `alive`: that pid runs and started at that time (or it is this process);
+ * - `dead`: no such pid, or the pid now belongs to a process started at another time (reused);
+ * - `unknown`: the pid runs but its start time cannot be compared (no /proc, or none recorded).
+ * Lock owners are taken over only when `dead`; `unknown` ones wait for a grace period.
+ */
+export function localProcessState(pid: number, started: string): 'alive' | 'dead' | 'unknown' {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return 'unknown';
+  const me = currentProcess();
+  if (pid === me.pid) return started === me.started ? 'alive' : 'dead';
+  const now = startTimeOf(pid);
+  if (now !== undefined) {
+    if (started === '-') return 'unknown';
+    return now === started ? 'alive' : 'dead';
   }
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return 'dead';
+  }
+  return 'unknown';
 }

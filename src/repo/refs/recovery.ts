@@ -1,86 +1,115 @@
 import { createHash } from 'node:crypto';
-import { readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isZeroOid } from '../../objects/oid.js';
 import { fsyncDirectory, isErrno } from '../fs-durable.js';
-import { JOURNAL_PREFIX, deleteMarker, journalWrittenAt, parseJournal, removeJournal, type JournalRecord } from './journal.js';
+import { JOURNAL_PREFIX, deleteMarker, parseJournal, readJournal, removeJournal, type JournalRecord } from './journal.js';
+import { type OwnedLock, STALE_LOCK_GRACE_MS, pruneEmptyParents, sweepStaleLocks, takeOverTransactionLock } from './lock-owner.js';
 import { isProcessAlive } from './process-identity.js';
-import { pruneEmptyParents } from './ref-lock.js';
-
-async function readLock(path: string): Promise<{ content: string; mtimeNs: bigint } | undefined> {
-  try {
-    const [content, info] = await Promise.all([readFile(path, 'utf8'), stat(path, { bigint: true })]);
-    return { content, mtimeNs: info.mtimeNs };
-  } catch (error) {
-    if (isErrno(error, 'ENOENT', 'ENOTDIR')) return undefined;
-    throw error;
-  }
-}
 
 function expectedLockContent(record: JournalRecord, newOid: string): string {
   return isZeroOid(newOid) ? deleteMarker(record.id) : `${newOid}\n`;
 }
 
 /**
- * Finish or undo the transaction of a journal whose owner is gone.
- * Committed: every lock that still holds what the transaction put there is
- * published (renamed over its ref, or the ref deleted), packed-refs.lock
- * installed if it holds the recorded content. Prepared: the locks the
- * transaction took (created after the journal, holding nothing or its
- * values) are removed. Then the journal goes. Safe to repeat.
+ * Finish or undo the transaction of a journal whose owner is gone (or, from
+ * its owner, one whose renames failed). Its locks are known by their owner
+ * links, which name the transaction, and are taken over before anything is
+ * done with them, so a lock someone else holds is never touched.
+ * Committed: packed-refs.lock is installed if it holds the recorded content,
+ * and every lock is published (renamed over its ref, or the ref deleted).
+ * Prepared: the transaction's locks are removed. Then the journal goes.
+ * Safe to repeat, and to run in two processes at once.
  */
-export async function recoverJournal(gitDir: string, record: JournalRecord, preparedAt: bigint | undefined): Promise<void> {
+export async function recoverJournal(gitDir: string, record: JournalRecord): Promise<void> {
+  // Take every lock of the transaction first: if another live process is
+  // recovering it already, leave the whole journal to that one.
+  const names = record.updates.map((update) => update.name);
+  if (record.packedRefs) names.push('packed-refs');
+  const locks = new Map<string, OwnedLock>();
+  for (const name of names) {
+    const lock = await takeOverTransactionLock(gitDir, name, record.id);
+    if (lock === 'busy') return;
+    if (lock) locks.set(name, lock);
+  }
   const touched = new Set<string>([gitDir]);
+  const packed = locks.get('packed-refs');
   if (record.state === 'commit') {
-    const packedLockPath = join(gitDir, 'packed-refs.lock');
-    const packed = record.packedRefsDigest ? await readLock(packedLockPath) : undefined;
-    if (packed && createHash('sha256').update(packed.content).digest('hex') === record.packedRefsDigest) {
-      await rename(packedLockPath, join(gitDir, 'packed-refs')).catch(ignoreMissing);
+    if (packed) {
+      const content = await packed.read().catch(() => undefined);
+      const matches = content !== undefined && createHash('sha256').update(content).digest('hex') === record.packedRefsDigest;
+      await (matches ? packed.commit() : packed.release());
     }
     for (const update of record.updates) {
+      const lock = locks.get(update.name);
+      if (!lock) continue; // published already
       const refPath = join(gitDir, update.name);
-      const lock = await readLock(`${refPath}.lock`);
-      if (!lock || lock.content !== expectedLockContent(record, update.newOid)) continue;
-      if (isZeroOid(update.newOid)) {
-        await unlink(refPath).catch(ignoreMissing);
-        await unlink(`${refPath}.lock`).catch(ignoreMissing);
+      const content = await lock.read().catch(() => undefined);
+      if (content !== expectedLockContent(record, update.newOid)) {
+        // Cannot happen (values are fsynced before the commit record): do not publish what the journal did not say.
+        await lock.release();
+      } else if (isZeroOid(update.newOid)) {
+        await unlink(refPath).catch((error) => {
+          if (!isErrno(error, 'ENOENT', 'ENOTDIR', 'EISDIR')) throw error;
+        });
+        await lock.release();
         await pruneEmptyParents(gitDir, update.name);
       } else {
-        await rename(`${refPath}.lock`, refPath).catch(ignoreMissing);
+        await lock.commit();
       }
       touched.add(dirname(refPath));
     }
   } else {
-    const ours = (lock: { content: string; mtimeNs: bigint }, expected: string) =>
-      (preparedAt === undefined || lock.mtimeNs >= preparedAt) && (lock.content === '' || lock.content === expected);
     for (const update of record.updates) {
-      const lockPath = join(gitDir, `${update.name}.lock`);
-      const lock = await readLock(lockPath);
-      if (lock && ours(lock, expectedLockContent(record, update.newOid))) {
-        await unlink(lockPath).catch(ignoreMissing);
-        await pruneEmptyParents(gitDir, update.name);
-      }
+      const lock = locks.get(update.name);
+      if (!lock) continue;
+      await lock.release();
+      await pruneEmptyParents(gitDir, update.name);
     }
-    if (record.packedRefs) {
-      const lockPath = join(gitDir, 'packed-refs.lock');
-      const lock = await readLock(lockPath);
-      if (lock && (preparedAt === undefined || lock.mtimeNs >= preparedAt)) await unlink(lockPath).catch(ignoreMissing);
-    }
+    if (packed) await packed.release();
   }
   for (const dir of touched) await fsyncDirectory(dir).catch(() => undefined);
   await removeJournal(gitDir, record.id);
 }
 
-function ignoreMissing(error: unknown): void {
-  if (!isErrno(error, 'ENOENT')) throw error;
+/**
+ * Recovery of one repository runs one at a time in a process (a server
+ * serves many pushes at once): two recoveries of the same journal in one
+ * process would both see themselves as the owner of its locks.
+ */
+const running = new Map<string, Promise<void>>();
+
+function serialized(gitDir: string, work: () => Promise<void>): Promise<void> {
+  const previous = running.get(gitDir) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(work);
+  const tail = next.catch(() => undefined);
+  running.set(gitDir, tail);
+  void tail.then(() => {
+    if (running.get(gitDir) === tail) running.delete(gitDir);
+  });
+  return next;
+}
+
+/** Recover journal `id` if it is still there and its owner is gone (a lock of it was found ownerless). */
+export function settleJournal(gitDir: string, id: string): Promise<void> {
+  return serialized(gitDir, async () => {
+    const record = await readJournal(gitDir, id);
+    if (record && !isProcessAlive(record.owner)) await recoverJournal(gitDir, record);
+  });
 }
 
 /**
  * Look for journals left by processes that died mid-transaction and settle
- * them. Journals of live processes (including this one) are left alone.
- * Cheap when there are none: one readdir of the git dir.
+ * them, then clear the locks dead processes left outside any journal
+ * (lock-owner.ts). Journals of live processes (including this one) are left
+ * alone. Cheap when there are none: one readdir of the git dir and one of
+ * pushgate-locks/.
  */
-export async function recoverRefJournals(gitDir: string): Promise<void> {
+export function recoverRefJournals(gitDir: string): Promise<void> {
+  return serialized(gitDir, () => recoverDeadJournals(gitDir));
+}
+
+async function recoverDeadJournals(gitDir: string): Promise<void> {
   const names = (await readdir(gitDir)).filter((name) => name.startsWith(JOURNAL_PREFIX));
   for (const name of names) {
     const path = join(gitDir, name);
@@ -99,6 +128,7 @@ export async function recoverRefJournals(gitDir: string): Promise<void> {
     const record = parseJournal(id, text);
     if (!record) continue; // never produced by our writer (always renamed whole); leave it for a human
     if (isProcessAlive(record.owner)) continue;
-    await recoverJournal(gitDir, record, await journalWrittenAt(gitDir, id));
+    await recoverJournal(gitDir, record);
   }
+  await sweepStaleLocks(gitDir, STALE_LOCK_GRACE_MS);
 }

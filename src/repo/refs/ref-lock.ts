@@ -1,27 +1,34 @@
-import { mkdir, open, rename, rmdir, unlink } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
 import type { RefFailure } from '../types.js';
 import { isErrno } from '../fs-durable.js';
+import { OwnedLock, createLock, examineLock, newLockTx } from './lock-owner.js';
 import { refMessages } from './ref-messages.js';
+import { settleJournal } from './recovery.js';
+
+export { pruneEmptyParents } from './lock-owner.js';
 
 /**
- * `<gitdir>/<name>.lock`, created with O_EXCL as git's lockfile.c does: whoever
- * creates it owns the ref until it is renamed over the ref or removed. A lock
- * left behind by a dead process blocks the ref, exactly as with git.
+ * `<gitdir>/<name>.lock`, exclusive as git's lockfile.c makes it: whoever
+ * creates it owns the ref until it is renamed over the ref or removed. Unlike
+ * git's, it is born with an owner record (lock-owner.ts), so that a lock left
+ * by a process that died is taken over by the next one who needs it, while a
+ * lock a running process holds is never touched. A lock without an owner
+ * record (git's own) blocks the ref, as with git, until nobody has touched it
+ * for STALE_LOCK_GRACE_MS.
  */
 export class RefLock {
   private constructor(
     readonly gitDir: string,
     /** "refs/heads/main", or "packed-refs". */
     readonly name: string,
+    private readonly owned: OwnedLock,
   ) {}
 
   get refPath(): string {
-    return join(this.gitDir, this.name);
+    return this.owned.refPath;
   }
 
   get lockPath(): string {
-    return `${this.refPath}.lock`;
+    return this.owned.lockPath;
   }
 
   /** The lock path as git spells it in messages (receive-pack runs with GIT_DIR=.). */
@@ -30,41 +37,40 @@ export class RefLock {
     return `${name}.lock`;
   }
 
-  /** Take the lock, or say why not (in git's words). `refName` names the ref in the message. */
-  static async acquire(gitDir: string, name: string, refName = name): Promise<RefLock | RefFailure> {
-    const lock = new RefLock(gitDir, name);
+  /**
+   * Take the lock, or say why not (in git's words). `refName` names the ref in
+   * the message; `tx` is the atomic transaction (journal id) taking it, if any.
+   */
+  static async acquire(gitDir: string, name: string, refName = name, tx = newLockTx()): Promise<RefLock | RefFailure> {
+    const display = RefLock.displayPath(gitDir, name);
     try {
-      await mkdir(dirname(lock.refPath), { recursive: true });
-      const handle = await open(lock.lockPath, 'wx', 0o644);
-      await handle.close();
-      return lock;
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const created = await createLock(gitDir, name, tx);
+        if (created instanceof OwnedLock) return new RefLock(gitDir, name, created);
+        const found = await examineLock(gitDir, name, tx);
+        if (found instanceof OwnedLock) return new RefLock(gitDir, name, found);
+        if (found === 'busy') break;
+        if (found !== 'retry') await settleJournal(gitDir, found.settle);
+      }
+      return refMessages.lockExists(refName, display);
     } catch (error) {
-      const display = RefLock.displayPath(gitDir, name);
       if (isErrno(error, 'EEXIST')) return refMessages.lockExists(refName, display);
       return refMessages.lockFailed(refName, display, describeErrno(error));
     }
   }
 
   /** Replace the lock's content durably (fsync before the rename that publishes it). */
-  async write(content: string | Buffer): Promise<void> {
-    const handle = await open(this.lockPath, 'w', 0o644);
-    try {
-      await handle.writeFile(content);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+  write(content: string | Buffer): Promise<void> {
+    return this.owned.write(content);
   }
 
   /** Publish: rename the lock over the ref. */
-  async commit(): Promise<void> {
-    await rename(this.lockPath, this.refPath);
+  commit(): Promise<void> {
+    return this.owned.commit();
   }
 
-  async release(): Promise<void> {
-    await unlink(this.lockPath).catch((error) => {
-      if (!isErrno(error, 'ENOENT')) throw error;
-    });
+  release(): Promise<void> {
+    return this.owned.release();
   }
 }
 
@@ -87,20 +93,5 @@ export function describeErrno(error: unknown): string {
       return 'No such file or directory';
     default:
       return (error as Error)?.message ?? String(error);
-  }
-}
-
-/**
- * After deleting a ref, remove directories it leaves empty, as git does,
- * sparing `refs/` and its immediate subdirectories (refs/heads, refs/tags).
- */
-export async function pruneEmptyParents(gitDir: string, name: string): Promise<void> {
-  const parts = name.split('/');
-  for (let depth = parts.length - 1; depth > 2; depth--) {
-    try {
-      await rmdir(join(gitDir, ...parts.slice(0, depth)));
-    } catch {
-      return;
-    }
   }
 }

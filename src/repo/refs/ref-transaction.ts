@@ -41,13 +41,13 @@ function isFailure(value: unknown): value is RefFailure {
   return typeof value === 'object' && value !== null && 'kind' in value && 'message' in value;
 }
 
-/** Lock one ref and run git's checks on it; on failure nothing is left locked. */
-async function lockAndCheck(ctx: RefTransactionContext, item: Resolved): Promise<RefLock | RefFailure> {
+/** Lock one ref (for atomic transaction `tx`, if any) and run git's checks on it; on failure nothing is left locked. */
+async function lockAndCheck(ctx: RefTransactionContext, item: Resolved, tx?: string): Promise<RefLock | RefFailure> {
   if (!item.isDelete) {
     const conflict = await ctx.reader.findConflict(item.name);
     if (conflict !== undefined) return refMessages.conflict(item.name, conflict);
   }
-  const lock = await RefLock.acquire(ctx.gitDir, item.name);
+  const lock = await RefLock.acquire(ctx.gitDir, item.name, item.name, tx);
   if (!(lock instanceof RefLock)) return lock;
   try {
     const failure = await checkLockedUpdate(ctx.reader, ctx.objects, item.name, item.update.oldOid, item.update.newOid);
@@ -92,11 +92,12 @@ async function finish(ctx: RefTransactionContext, items: Resolved[], message: st
 async function stagePackedRemoval(
   ctx: RefTransactionContext,
   names: string[],
+  tx?: string,
 ): Promise<{ lock: RefLock; digest: string } | RefFailure | undefined> {
   const packed = await ctx.reader.packed.read();
   const packedNames = names.filter((name) => packed.refs.has(name));
   if (packedNames.length === 0) return undefined;
-  const lock = await acquirePackedRefsLock(ctx.gitDir, packedNames[0]!);
+  const lock = await acquirePackedRefsLock(ctx.gitDir, packedNames[0]!, tx);
   if (!(lock instanceof RefLock)) return lock;
   // Re-read under the lock: someone may have repacked meanwhile.
   const { text, digest } = packedRefsWithout(await ctx.reader.packed.read(), names);
@@ -194,11 +195,11 @@ export async function applyAtomicUpdates(
   let commitRecord: JournalRecord;
   try {
     for (const [index, item] of items.entries()) {
-      const lock = await lockAndCheck(ctx, item);
+      const lock = await lockAndCheck(ctx, item, id);
       if (!(lock instanceof RefLock)) return await rollback(index, lock);
       locks.push(lock);
     }
-    const packed = await stagePackedRemoval(ctx, deletions);
+    const packed = await stagePackedRemoval(ctx, deletions, id);
     if (isFailure(packed)) {
       const index = items.findIndex((item) => item.isDelete);
       return await rollback(index, packed);
@@ -224,7 +225,7 @@ export async function applyAtomicUpdates(
     }
   } catch {
     // Committed: finish the way recovery would, from the journal.
-    await recoverJournal(ctx.gitDir, commitRecord, undefined);
+    await recoverJournal(ctx.gitDir, commitRecord);
   }
   await finish(ctx, items, message);
   await removeJournal(ctx.gitDir, id);
