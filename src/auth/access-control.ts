@@ -9,10 +9,19 @@ import { groupsOfUser } from './groups.js';
 import { grantedLevel, higherLevel, levelRank } from './permissions.js';
 import { findKeyOwner, touchSshKey } from './ssh-keys.js';
 import { verifyToken, type TokenScope } from './tokens.js';
-import { findUserById } from './users.js';
+import { findUser, findUserById, getUser } from './users.js';
 
 /** Group marker of identities from the authorized_keys file; `:` cannot occur in real group names. */
 export const AUTHORIZED_KEYS_GROUP = ':authorized-keys';
+
+/**
+ * How a key of the authorized_keys file that names no account is called
+ * (audit, logs, REMOTE_USER for hooks): `key:SHA256:…`. The `:` keeps it
+ * apart from every username and every subject a rule can name.
+ */
+export function authorizedKeyName(fingerprint: string): string {
+  return `key:${fingerprint}`;
+}
 
 /** The identities this module hands out: an Identity plus how it was proved. */
 export interface AccountIdentity extends Identity {
@@ -27,7 +36,12 @@ export interface AccountAccessOptions {
   db: Queryable;
   /** Data folder: repositories found there but not yet registered are adopted on first access. */
   dataDir?: string;
-  /** An OpenSSH authorized_keys file whose keys may push to every repository. */
+  /**
+   * An OpenSSH authorized_keys file. Its keys push to every repository as
+   * `key:SHA256:…` (not users: the comment names nobody), except those whose
+   * line maps them to an account with `pushgate-user="alice"`: those are that
+   * user, with that user's permissions.
+   */
   authorizedKeysFile?: string;
   log?: Logger;
 }
@@ -43,10 +57,12 @@ export class AccountAccessControl implements AccessControl {
   private readonly db: Queryable;
   private readonly dataDir?: string;
   private readonly authorizedKeys?: AuthorizedKeysFile;
+  private readonly log?: Logger;
 
   constructor(options: AccountAccessOptions) {
     this.db = options.db;
     this.dataDir = options.dataDir;
+    this.log = options.log;
     if (options.authorizedKeysFile) this.authorizedKeys = new AuthorizedKeysFile(options.authorizedKeysFile, options.log);
   }
 
@@ -96,8 +112,27 @@ export class AccountAccessControl implements AccessControl {
     }
     const listed = await this.authorizedKeys?.find(keyBlob);
     if (!listed) return null;
+    if (listed.user !== undefined) {
+      // `pushgate-user="alice"`: the key is alice's, as if added with `pushgate key add`.
+      const user = await findUser(this.db, listed.user);
+      if (!user) {
+        this.log?.warn(
+          { file: this.authorizedKeys!.path, fingerprint: listed.fingerprint, user: listed.user },
+          'authorized_keys maps a key to a user that does not exist; key refused',
+        );
+        return null;
+      }
+      return {
+        userId: user.id,
+        username: user.username,
+        groups: await groupsOfUser(this.db, user.id),
+        via: 'authorized-keys',
+        keyFingerprint: listed.fingerprint,
+      };
+    }
+    // Not a user: the comment is only a comment. A name no account can have.
     return {
-      username: listed.comment || listed.fingerprint,
+      username: authorizedKeyName(listed.fingerprint),
       groups: [AUTHORIZED_KEYS_GROUP],
       via: 'authorized-keys',
       keyFingerprint: listed.fingerprint,
@@ -158,6 +193,12 @@ function capByScopes(level: Access | null, scopes: TokenScope[] | null | undefin
   if (!level || !scopes?.length) return level;
   const cap = scopes.reduce<Access | null>((best, scope) => higherLevel(best, scope), null);
   return levelRank(level) <= levelRank(cap) ? level : cap;
+}
+
+/** The identity of the account `username` (throws NotFoundError), for dry runs of the rules on a user's behalf. */
+export async function userIdentity(db: Queryable, username: string): Promise<AccountIdentity> {
+  const user = await getUser(db, username);
+  return { userId: user.id, username: user.username, groups: await groupsOfUser(db, user.id) };
 }
 
 export function createAccessControl(options: AccountAccessOptions): AccountAccessControl {

@@ -57,6 +57,33 @@ export function parsePublicKeyLine(line: string): SshPublicKey {
   return describeKeyBlob(type as SshKeyType, blob, comment);
 }
 
+/**
+ * The options field of an authorized_keys line (`no-pty,command="a b" ssh-ed25519 AAAA…`),
+ * split into options as sshd reads them (`no-pty`, `command="a b"`); empty without one.
+ */
+export function authorizedKeysOptions(line: string): string[] {
+  const tokens = splitKeyLine(line.trim());
+  const typeIndex = tokens.findIndex((t) => /^(ssh-|ecdsa-|sk-)/.test(t));
+  if (typeIndex <= 0) return [];
+  const field = tokens.slice(0, typeIndex).join(' ');
+  const options: string[] = [];
+  let current = '';
+  let quoted = false;
+  for (let i = 0; i < field.length; i++) {
+    const ch = field[i]!;
+    if (ch === '\\' && quoted && i + 1 < field.length) current += ch + field[++i];
+    else if (ch === '"') {
+      quoted = !quoted;
+      current += ch;
+    } else if (ch === ',' && !quoted) {
+      options.push(current);
+      current = '';
+    } else current += ch;
+  }
+  options.push(current);
+  return options.filter(Boolean);
+}
+
 /** Checks a key blob (as the SSH client sends it) and describes it. */
 export function describeKeyBlob(algorithm: SshKeyType, blob: Buffer, comment = ''): SshPublicKey {
   const reader = new BlobReader(blob);

@@ -25,6 +25,8 @@ export function checksOf(rule: ProtectionRule): CheckName[] {
 
 /** Who is pushing, as the rules see it (the receive service's Identity fits). */
 export interface PolicyIdentity {
+  /** The account, when the pusher is one; rules name accounts only (subjects.ts). */
+  userId?: number;
   username?: string;
   groups?: string[];
 }

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { groupsOfUser } from '../../auth/groups.js';
-import { getUser } from '../../auth/users.js';
+import { userIdentity } from '../../auth/access-control.js';
 import { dryRunUpdate, resolveUpdateSide, verdictOf, type DryRunResult } from '../../policy/index.js';
 import type { PolicyIdentity } from '../../policy/index.js';
 import { listRules } from '../../db/rule-store.js';
@@ -38,7 +37,7 @@ export const checkCommand: CliCommand = {
     const { name, rules, identity } = await withDatabase(target, async (db) => {
       const record = await repositoryFor(db, target, repoArg);
       const identity: PolicyIdentity | undefined = values.user
-        ? await getUser(db, values.user).then(async (u) => ({ username: u.username, groups: await groupsOfUser(db, u.id) }))
+        ? await userIdentity(db, values.user)
         : undefined;
       return { name: record.name, rules: await listRules(db, record.name), identity };
     });
