@@ -56,7 +56,14 @@ t.test('update request: commands, capabilities, shallow, push options', async (t
 
 t.test("update request errors are git's", async (t) => {
   t.equal(await readUpdateRequest(readerOf(FLUSH_PKT), 'sha1'), null, 'a flush alone is the HTTP probe');
-  t.equal(await readUpdateRequest(readerOf(), 'sha1'), null, 'nothing at all');
+  await t.rejects(
+    readUpdateRequest(readerOf(), 'sha1'),
+    {
+      message: 'the remote end hung up unexpectedly',
+      data: { code: 'E_EOF', silentOnWire: true },
+    },
+    'nothing at all: the client went before its first packet',
+  );
   await t.rejects(readUpdateRequest(readerOf(pktLine(`${A} ${B}`), FLUSH_PKT), 'sha1'), {
     message: `protocol error: expected old/new/ref, got '${A} ${B}'`,
   });

@@ -43,6 +43,8 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     }
   }
   process.exitCode = status;
+  // A client may keep its end open after the exchange (dulwich does after an empty push): stop reading, so the process can end.
+  if (io.stdin === process.stdin) process.stdin.destroy();
   return status;
 }
 

@@ -29,6 +29,14 @@ export interface IndexPackOptions {
   onObject?: ObjectVisitor;
   /** Bytes of delta bases held while resolving before older ones are dropped and recomputed (default 96 MiB). */
   deltaBaseBudget?: number;
+  /**
+   * The input ends right after the pack, as an HTTP request body does: wait
+   * for that end to judge trailing bytes. Leave it unset for a two-way
+   * transport (stdio, SSH), where the client sends nothing after the pack and
+   * keeps its end open waiting for the report: then nothing beyond the pack's
+   * trailer is waited for, and only bytes already received count as junk.
+   */
+  inputEnds?: boolean;
 }
 
 export interface IndexPackResult {
@@ -65,6 +73,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
       maxObjectSize: options.maxObjectSize,
       progress,
       onObject: options.onObject,
+      inputEnds: options.inputEnds,
     });
     const { table, refChildren, header } = ingested;
     const window = new FileWindow(file.fd);

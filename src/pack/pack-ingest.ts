@@ -23,6 +23,13 @@ export interface IngestOptions {
   maxObjectSize?: number;
   progress: ProgressReporter;
   onObject?: ObjectVisitor;
+  /**
+   * The input ends right after the pack (an HTTP request body): after the
+   * trailer, wait for its end to judge trailing bytes. Otherwise (stdio, SSH:
+   * the client keeps its end open and waits for the report) nothing is ever
+   * waited for beyond the pack; bytes already received after it still count.
+   */
+  inputEnds?: boolean;
 }
 
 export interface IngestResult {
@@ -44,6 +51,7 @@ export interface IngestResult {
  */
 export async function ingestPack(input: PackInput, options: IngestOptions): Promise<IngestResult> {
   const { algo, maxObjectSize, progress } = options;
+  const inputEnds = options.inputEnds ?? false;
   const hl = hashLength(algo);
   if (!(await input.fill(PACK_HEADER_LENGTH))) {
     throw new PackError(PACK_ERROR.header, 'eof before pack header was fully read');
@@ -52,6 +60,8 @@ export async function ingestPack(input: PackInput, options: IngestOptions): Prom
   const packHasher = createObjectHasher(algo);
   packHasher.update(input.buf.subarray(input.pos, input.pos + PACK_HEADER_LENGTH));
   input.consume(PACK_HEADER_LENGTH);
+  // packHasher covers every byte before input.offset from here on.
+  const more = (min: number) => fillWithinPack(input, packHasher, hl, min, inputEnds);
 
   const table = new ObjectTable(hl, Math.min(header.objectCount, 1 << 16));
   const refChildren = new Map<string, number[]>();
@@ -84,19 +94,19 @@ export async function ingestPack(input: PackInput, options: IngestOptions): Prom
   for (let n = 0; n < header.objectCount; n++) {
     const offset = input.offset;
     try {
-      recordEntry(await locateEntry(input, offset, hl, maxObjectSize));
+      recordEntry(await locateEntry(input, offset, hl, maxObjectSize, more));
     } catch (error) {
-      throw await explainEntryFailure(error, input, packHasher, offset, hl, n, header.objectCount);
+      throw await explainEntryFailure(error, input, packHasher, offset, hl, n, header.objectCount, more);
     }
     progress.tick(n + 1);
   }
 
   const endOfObjects = input.offset;
   const packHash = packHasher.copy().digest();
-  if (!(await input.fill(hl))) throw truncatedPack(input.offset);
+  if (!(await more(hl))) throw truncatedPack(input.offset);
   const trailer = input.buf.subarray(input.pos, input.pos + hl);
   if (!trailer.equals(packHash)) {
-    throw (await endsWithOwnHash(input, packHasher, hl))
+    throw (await endsWithOwnHash(input, packHasher, hl, inputEnds))
       ? new PackError(PACK_ERROR.objectCount, `pack has more objects than its header says (${header.objectCount})`, {
           declared: header.objectCount,
         })
@@ -106,7 +116,8 @@ export async function ingestPack(input: PackInput, options: IngestOptions): Prom
         });
   }
   input.consume(hl);
-  if (await input.fill(1)) {
+  // Never wait for more after the trailer on a two-way transport (the client waits for the report).
+  if (inputEnds ? await input.fill(1) : await input.fillReady(1)) {
     throw new PackError(PACK_ERROR.trailingGarbage, 'pack has junk at the end', { offset: input.offset });
   }
   return { header, table, refChildren, endOfObjects, packHash };
@@ -130,14 +141,51 @@ interface LocatedEntry {
   inflated: Inflated;
 }
 
+/**
+ * Makes `min` unparsed bytes available like input.fill, but never waits for
+ * bytes that a whole pack would not have: once what has arrived ends with the
+ * hash of everything before it (the pack's own trailer), the sender has sent
+ * all of it, and on a two-way transport it now waits for the report with its
+ * end open. False when the input ends, or the pack is whole, first.
+ * `packHasher` must cover exactly the bytes before input.offset. Hashing the
+ * unparsed bytes costs what the caller's next parse of them costs anyway.
+ */
+async function fillWithinPack(input: PackInput, packHasher: Hash, hl: number, min: number, inputEnds: boolean): Promise<boolean> {
+  if (input.available >= min) return true;
+  if (inputEnds) return input.fill(min);
+  const start = input.offset;
+  let probe: Hash | undefined;
+  let probedTo = start;
+  for (;;) {
+    const end = start + input.available;
+    if (end - hl >= start) {
+      probe ??= packHasher.copy();
+      if (end - hl > probedTo) {
+        probe.update(input.buf.subarray(input.pos + (probedTo - start), input.pos + (end - hl - start)));
+        probedTo = end - hl;
+      }
+      if (
+        probe
+          .copy()
+          .digest()
+          .equals(input.buf.subarray(input.buf.length - hl))
+      )
+        return false;
+    }
+    if (!(await input.fill(input.available + 1))) return false;
+    if (input.available >= min) return true;
+  }
+}
+
 /** Parses the entry header at input.pos and inflates its data, fetching input as needed; consumes nothing. */
 async function locateEntry(
   input: PackInput,
   offset: number,
   hl: number,
   maxObjectSize: number | undefined,
+  more: (min: number) => Promise<boolean>,
 ): Promise<LocatedEntry> {
-  await input.fill(MAX_ENTRY_HEADER);
+  await more(MAX_ENTRY_HEADER);
   const parsed = parseEntryPrefix(input.buf, input.pos, hl, offset);
   if (!parsed) throw truncatedPack(offset);
   const { typeCode, size, headerLength, baseOffset } = parsed;
@@ -148,7 +196,7 @@ async function locateEntry(
     const inflated = inflateEntry(input.buf.subarray(dataStart), size, offset);
     if (inflated) return { offset, headerLength, typeCode, size, baseOffset, inflated };
     const have = input.available;
-    if (!(await input.fill(have + Math.max(have, MIN_INFLATE_REFILL)))) {
+    if (!(await more(have + Math.max(have, MIN_INFLATE_REFILL)))) {
       if (input.available === have) throw truncatedPack(offset);
     }
   }
@@ -166,12 +214,13 @@ async function explainEntryFailure(
   hl: number,
   found: number,
   declared: number,
+  more: (min: number) => Promise<boolean>,
 ): Promise<unknown> {
   if (!(error instanceof PackError)) return error;
   try {
     if (input.offset !== offset) return error;
-    const more = await input.fill(hl + 1);
-    if (!more && input.available === hl && input.buf.subarray(input.pos).equals(packHasher.copy().digest())) {
+    const beyond = await more(hl + 1);
+    if (!beyond && input.available === hl && input.buf.subarray(input.pos).equals(packHasher.copy().digest())) {
       return new PackError(PACK_ERROR.objectCount, `pack has fewer objects (${found}) than its header says (${declared})`, {
         declared,
         found,
@@ -183,11 +232,15 @@ async function explainEntryFailure(
   return error;
 }
 
-/** After a trailer mismatch: is the input's last hash the hash of everything before it? */
-async function endsWithOwnHash(input: PackInput, packHasher: Hash, hl: number): Promise<boolean> {
+/**
+ * After a trailer mismatch: is the input's last hash the hash of everything
+ * before it? Reads to the end only of an input that ends; otherwise what has
+ * been received.
+ */
+async function endsWithOwnHash(input: PackInput, packHasher: Hash, hl: number, inputEnds: boolean): Promise<boolean> {
   const probe = packHasher.copy();
   let tail = Buffer.alloc(0);
-  for await (const chunk of input.drain()) {
+  for await (const chunk of input.drain(!inputEnds)) {
     const joined = tail.length === 0 ? chunk : Buffer.concat([tail, chunk]);
     const keep = Math.min(hl, joined.length);
     probe.update(joined.subarray(0, joined.length - keep));

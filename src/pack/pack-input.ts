@@ -22,6 +22,8 @@ export class PackInput {
   private bufStart = 0;
   private received = 0;
   private ended = false;
+  /** A next() that a readiness probe started and nobody has taken yet. */
+  private pending: Promise<IteratorResult<Uint8Array>> | undefined;
   private readonly iterator: AsyncIterator<Uint8Array>;
 
   constructor(
@@ -50,12 +52,24 @@ export class PackInput {
   }
 
   /** Makes at least `min` unparsed bytes available; false if the input ends first. */
-  async fill(min: number): Promise<boolean> {
+  fill(min: number): Promise<boolean> {
+    return this.fillWith(min, () => this.pull());
+  }
+
+  /**
+   * Like fill, but takes only chunks the source already has (see pullReady):
+   * false, without waiting on the peer, when fewer than `min` bytes are there.
+   */
+  fillReady(min: number): Promise<boolean> {
+    return this.fillWith(min, () => this.pullReady());
+  }
+
+  private async fillWith(min: number, next: () => Promise<Buffer | null>): Promise<boolean> {
     if (this.available >= min) return true;
     const parts: Buffer[] = [];
     let have = this.available;
     while (have < min) {
-      const chunk = await this.pull();
+      const chunk = await next();
       if (!chunk) break;
       parts.push(chunk);
       have += chunk.length;
@@ -73,15 +87,18 @@ export class PackInput {
     this.pos += n;
   }
 
-  /** Hands out everything left, chunk by chunk, consuming it. */
-  async *drain(): AsyncGenerator<Buffer> {
+  /**
+   * Hands out everything left, chunk by chunk, consuming it; with `readyOnly`
+   * only what the source already has, without waiting for the input to end.
+   */
+  async *drain(readyOnly = false): AsyncGenerator<Buffer> {
     if (this.available > 0) {
       const rest = this.buf.subarray(this.pos);
       this.consume(rest.length);
       yield rest;
     }
     for (;;) {
-      const chunk = await this.pull();
+      const chunk = await (readyOnly ? this.pullReady() : this.pull());
       if (!chunk) return;
       // Everything received so far is consumed.
       this.buf = EMPTY;
@@ -95,13 +112,38 @@ export class PackInput {
   async close(): Promise<void> {
     if (!this.ended) {
       this.ended = true;
-      await this.iterator.return?.();
+      // A generator still inside the probe's next() takes the return only once that settles,
+      // which on a two-way transport may be never: ask, but do not wait.
+      if (this.pending) void this.iterator.return?.()?.catch?.(() => undefined);
+      else await this.iterator.return?.();
     }
+  }
+
+  /**
+   * The next chunk if the source yields it within this turn of the event loop
+   * (it was already received), else null without waiting: a client on a
+   * two-way transport (stdio, SSH) sends nothing after the pack and keeps its
+   * end open for the report. A probe that finds nothing leaves its next() for
+   * the following pull.
+   */
+  private async pullReady(): Promise<Buffer | null> {
+    if (this.ended) return null;
+    const next = (this.pending ??= this.iterator.next());
+    const settled = await Promise.race([
+      next.then(
+        () => true,
+        () => true,
+      ),
+      new Promise<false>((resolve) => setImmediate(resolve, false)),
+    ]);
+    return settled ? this.pull() : null;
   }
 
   private async pull(): Promise<Buffer | null> {
     while (!this.ended) {
-      const next = await this.iterator.next();
+      const pending = this.pending;
+      this.pending = undefined;
+      const next = await (pending ?? this.iterator.next());
       if (next.done) {
         this.ended = true;
         return null;

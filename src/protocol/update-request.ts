@@ -2,6 +2,7 @@ import { ProtocolError } from '../errors.js';
 import { isOid, oidHexLength, type HashAlgorithm } from '../objects/oid.js';
 import { CapabilitySet } from './capabilities.js';
 import { packetText } from './pkt-line.js';
+import { PROTOCOL_ERROR } from './protocol-errors.js';
 import type { PktLineReader } from './pkt-line-reader.js';
 
 export interface RequestedUpdate {
@@ -21,7 +22,8 @@ export interface UpdateRequest {
 /**
  * Reads `shallow` lines and the command list up to its flush (git's
  * read_head_info). Returns null for an empty request (just a flush, the HTTP
- * probe), which git answers with nothing at all.
+ * probe), which git answers with nothing at all. The end of input before any
+ * packet is git's "the remote end hung up unexpectedly".
  */
 export async function readUpdateRequest(reader: PktLineReader, algo: HashAlgorithm): Promise<UpdateRequest | null> {
   const hexLength = oidHexLength(algo);
@@ -33,7 +35,10 @@ export async function readUpdateRequest(reader: PktLineReader, algo: HashAlgorit
   for (;;) {
     const packet = await reader.read();
     if (packet === null) {
-      if (commands.length === 0 && shallow.length === 0) return null;
+      // git's packet_read dies so when the client goes before its first packet (nothing to push, or it gave up).
+      if (commands.length === 0 && shallow.length === 0) {
+        throw new ProtocolError('the remote end hung up unexpectedly', { code: PROTOCOL_ERROR.eof, silentOnWire: true });
+      }
       throw new ProtocolError('protocol error: unexpected end of input in the command list');
     }
     if (packet.kind === 'flush') break;

@@ -28,6 +28,7 @@ export async function ingest(push: Push, bytes: ByteReader): Promise<void> {
       settings: push.settings,
       writer: push.out,
       quiet: push.request!.capabilities.has('quiet'),
+      inputEnds: !!push.session.statelessRpc,
     });
     push.packBytes = unpacked.bytes;
     if (unpacked.ok) {
@@ -52,6 +53,8 @@ async function unpackIntoQuarantine(options: {
   settings: ReceiveSettings;
   writer: ResponseWriter;
   quiet: boolean;
+  /** The request body ends after the pack (HTTP); a two-way transport keeps its end open for the report. */
+  inputEnds: boolean;
 }): Promise<Unpacked> {
   const { bytes, quarantine, settings, writer } = options;
   const start = bytes.consumed;
@@ -84,6 +87,7 @@ async function unpackIntoQuarantine(options: {
       maxObjectSize: settings.maxObjectSize || undefined,
       onProgress: progress ? (p: { phase: string; done: number; total: number }) => progress.update(p) : undefined,
       onObject: pushed.visit,
+      inputEnds: options.inputEnds,
     });
     progress?.done();
     await quarantine.objects.refresh();

@@ -51,8 +51,10 @@ async function failConnection(push: Push, err: unknown): Promise<void> {
   if (!(err instanceof PushgateError)) throw err;
   const { session } = push;
   push.log?.warn({ err: { code: err.code, message: err.message } }, 'push refused: protocol error');
-  if (push.writer?.sideband) await push.writer.fatal(err.message);
-  else await writeToStream(session.output, pktLine(`ERR ${err.message}\n`));
+  // A client that has gone gets nothing on the wire; git only dies with the message on stderr.
+  const toClient = !err.data.silentOnWire;
+  if (toClient && push.writer?.sideband) await push.writer.fatal(err.message);
+  else if (toClient) await writeToStream(session.output, pktLine(`ERR ${err.message}\n`));
   if (session.stderr) await writeToStream(session.stderr, Buffer.from(`fatal: ${err.message}\n`));
   push.commands = [];
   push.exitCode = 128;

@@ -31,7 +31,6 @@ export class RefLock {
     return this.owned.lockPath;
   }
 
-  /** The lock path as git spells it in messages (receive-pack runs with GIT_DIR=.). */
   /** The lock as messages name it: relative to the repository, since a client must never see server paths. */
   static displayPath(_gitDir: string, name: string): string {
     return `${name}.lock`;
