@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap';
-import { readdir } from 'node:fs/promises';
+import { chmod, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { initRepository } from '../src/repo/init-repository.js';
 import { gitOk, refsOf, tempDir, WorkRepo } from './helpers/git.js';
@@ -36,9 +36,14 @@ async function setup(t: Test) {
     await walk(path.join(gitDir, 'objects'));
     return out.sort();
   };
-  const push = async (commands: { oldOid: string; newOid: string; ref: string }[], revs: string[]) => {
+  const push = async (
+    commands: { oldOid: string; newOid: string; ref: string }[],
+    revs: string[],
+    options?: { atomic?: boolean },
+  ) => {
     const pack = await packOf(work.dir, revs);
-    const response = await postReceivePack(url, updateRequestBody(commands, pack));
+    const caps = `report-status side-band-64k object-format=sha1 agent=pushgate-test${options?.atomic ? ' atomic' : ''}`;
+    const response = await postReceivePack(url, updateRequestBody(commands, pack, caps));
     t.equal(response.status, 200);
     const { report, messages } = demuxSideband(response.body);
     return { lines: reportLines(report), messages };
@@ -85,6 +90,7 @@ t.test("refused updates get git's reasons, and no internal detail or server path
         expect: /^ng refs\/heads\/b+ failed to update ref$/,
       },
     ];
+  const objectsBefore = await s.objectFiles();
   for (const c of cases) {
     const { lines, messages } = await s.push(c.commands, c.revs ?? ['main', '^' + s.base]);
     t.equal(lines[0], 'unpack ok', `${c.name}: unpacked`);
@@ -95,7 +101,51 @@ t.test("refused updates get git's reasons, and no internal detail or server path
       `${c.name}: no internal detail or server path reaches the client`,
     );
     t.same(await refsOf(s.gitDir), refsBefore, `${c.name}: refs unchanged`);
+    t.same(await s.objectFiles(), objectsBefore, `${c.name}: the pushed pack was not kept, no quarantine left`);
   }
+});
+
+t.test('an atomic push refused at the transaction leaves no objects; a partly refused push keeps them', async (t) => {
+  const s = await setup(t);
+  const before = await s.objectFiles();
+  const next = await s.work.commit('next');
+  const atomic = await s.push(
+    [
+      { oldOid: s.base, newOid: next, ref: 'refs/heads/main' },
+      { oldOid: next, newOid: next, ref: 'refs/heads/stale' },
+    ],
+    ['main', '^' + s.base],
+    { atomic: true },
+  );
+  t.same(atomic.lines.slice(0, 1), ['unpack ok']);
+  t.ok(
+    atomic.lines.slice(1).every((l) => / atomic transaction failed$/.test(l)),
+    'every ref fails with the transaction',
+  );
+  t.same(await s.objectFiles(), before, 'nothing kept');
+
+  const partly = await s.push(
+    [
+      { oldOid: s.base, newOid: next, ref: 'refs/heads/main' },
+      { oldOid: next, newOid: next, ref: 'refs/heads/stale' },
+    ],
+    ['main', '^' + s.base],
+  );
+  t.same(partly.lines, ['unpack ok', 'ok refs/heads/main', 'ng refs/heads/stale failed to update ref']);
+  t.not((await s.objectFiles()).length, before.length, 'the pack was kept for the ref that was written');
+  t.equal((await refsOf(s.gitDir))['refs/heads/main'], next);
+  await gitOk(['--git-dir', s.gitDir, 'fsck', '--strict']);
+});
+
+t.test('the update hook reads the pushed objects before they leave the quarantine', async (t) => {
+  const s = await setup(t);
+  const hook = path.join(s.gitDir, 'hooks', 'update');
+  await writeFile(hook, '#!/bin/sh\ngit cat-file -t "$3" >&2 && git log --format=%s -1 "$3" >&2\n');
+  await chmod(hook, 0o755);
+  const next = await s.work.commit('seen by the hook');
+  const { lines, messages } = await s.push([{ oldOid: s.base, newOid: next, ref: 'refs/heads/main' }], ['main', '^' + s.base]);
+  t.same(lines, ['unpack ok', 'ok refs/heads/main']);
+  t.match(messages, /commit\s+seen by the hook/, 'the hook saw the new commit');
 });
 
 t.test('a pack that brings nothing new is not kept, and its update still applies', async (t) => {
@@ -107,4 +157,17 @@ t.test('a pack that brings nothing new is not kept, and its update still applies
   t.same(await s.objectFiles(), before, 'no new pack');
   t.equal((await refsOf(s.gitDir))['refs/heads/copy'], s.base);
   await gitOk(['--git-dir', s.gitDir, 'fsck', '--strict']);
+});
+
+t.test('objects that cannot be moved into the repository: no ref written, git reason', async (t) => {
+  const s = await setup(t);
+  const refsBefore = await refsOf(s.gitDir);
+  // pre-receive runs after the pack is in the quarantine and before the move: make the move fail.
+  const hook = path.join(s.gitDir, 'hooks', 'pre-receive');
+  await writeFile(hook, '#!/bin/sh\nmv objects/pack objects/pack.away && : > objects/pack\n');
+  await chmod(hook, 0o755);
+  const next = await s.work.commit('not movable');
+  const { lines } = await s.push([{ oldOid: s.base, newOid: next, ref: 'refs/heads/main' }], ['main', '^' + s.base]);
+  t.same(lines, ['unpack ok', 'ng refs/heads/main unable to migrate objects to permanent storage']);
+  t.same(await refsOf(s.gitDir), refsBefore, 'refs unchanged');
 });

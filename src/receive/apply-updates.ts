@@ -1,18 +1,27 @@
 import type { ResponseWriter } from './response-writer.js';
 import type { RefStore, RefUpdate } from '../repo/types.js';
 import type { ReceiveCommand } from './command.js';
+import type { ObjectKeeper } from './object-keeper.js';
 
 /**
  * The ref transaction(s) for the commands still pending, with git 2.39's
  * outcomes: non-atomic = one compare-and-swap per command, a failure is
  * `failed to update ref`; atomic = one all-or-nothing transaction, a failure
  * is `atomic transaction failed` for every command. The ref layer's own
- * message goes to the client as an `error:` line, as git prints it.
+ * message goes to the client as an `error:` line, as git prints it. Throws
+ * ObjectsNotKeptError when the objects cannot leave the quarantine (the
+ * commands not yet decided are for the caller to refuse).
  */
 export async function applyRefUpdates(
   commands: ReceiveCommand[],
   refs: RefStore,
-  options: { atomic: boolean; writer: ResponseWriter; corruptDeletes: Map<ReceiveCommand, string | null> },
+  options: {
+    atomic: boolean;
+    writer: ResponseWriter;
+    corruptDeletes: Map<ReceiveCommand, string | null>;
+    /** Where the new objects are; it keeps them once the first ref that needs them passes its checks. */
+    keeper: ObjectKeeper;
+  },
 ): Promise<void> {
   const pending = commands.filter((c) => c.pending);
   if (pending.length === 0) return;
@@ -41,7 +50,7 @@ export async function applyRefUpdates(
       ? [{ kind: 'conflict' as const, message: `multiple updates for ref '${duplicate}' not allowed` }]
       : await refs.update(
           batch.map(([, u]) => u),
-          { atomic: true, reflogMessage: 'push' },
+          { atomic: true, reflogMessage: 'push', objects: options.keeper.objects, beforeWrite: options.keeper.beforeWrite },
         );
     const failed = failures.filter((f) => f !== null);
     if (failed.length > 0) {
@@ -56,7 +65,12 @@ export async function applyRefUpdates(
 
   // Non-atomic: in command order, so a second update of the same ref sees the first.
   for (const [command, update] of batch) {
-    const [failure] = await refs.update([update], { atomic: false, reflogMessage: 'push' });
+    const [failure] = await refs.update([update], {
+      atomic: false,
+      reflogMessage: 'push',
+      objects: options.keeper.objects,
+      beforeWrite: options.keeper.beforeWrite,
+    });
     if (failure) {
       options.writer.error(failure.message);
       command.reject('failed to update ref', 'ref-transaction');

@@ -4,6 +4,7 @@ import type { UpdateRequest } from '../protocol/update-request.js';
 import type { Quarantine, Repository } from '../repo/types.js';
 import type { ReceiveCommand } from './command.js';
 import { HookRunner } from './hooks/index.js';
+import { ObjectKeeper } from './object-keeper.js';
 import type { PushedObjects } from './pushed-objects.js';
 import type { ResponseWriter } from './response-writer.js';
 import type { ReceiveSettings } from './settings.js';
@@ -37,6 +38,8 @@ export class Push {
   quarantine?: Quarantine;
   /** ingest: what the pack brought, as the indexer saw it (absent for delete-only pushes). */
   pushed?: PushedObjects;
+  /** ingest: where the pushed objects are (the quarantine until the first ref that needs them is written). */
+  keeper: ObjectKeeper;
   /** ingest: the `unpack` line's status. */
   unpackStatus = 'ok';
   packBytes = 0;
@@ -56,6 +59,7 @@ export class Push {
   constructor(session: ReceivePackSession, settings: ReceiveSettings) {
     this.session = session;
     this.repo = session.repo;
+    this.keeper = new ObjectKeeper(this.repo, undefined, undefined);
     this.settings = settings;
     this.log = session.log?.child({ repo: session.repoName, transport: session.transport, user: session.identity?.username });
   }
@@ -91,6 +95,7 @@ export class Push {
   hookContext(): HookContext {
     return {
       repo: this.repo,
+      objects: this.keeper.objects,
       repoName: this.session.repoName,
       identity: this.session.identity,
       pushOptions: this.pushOptions,

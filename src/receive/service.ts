@@ -42,7 +42,7 @@ export async function receivePack(session: ReceivePackSession): Promise<ReceiveP
     push.rejectPending('internal server error', 'internal-error');
   } finally {
     unwatch();
-    await push.quarantine?.discard().catch((err) => push.log?.warn({ err }, 'quarantine not removed'));
+    await push.keeper.discard().catch((err) => push.log?.warn({ err }, 'quarantine not removed'));
   }
 
   const record = recordOf(push);

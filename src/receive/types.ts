@@ -2,11 +2,14 @@ import type { AuditSink } from '../audit-record.js';
 import type { PolicySource } from '../policy/index.js';
 import type { GitServiceSession } from '../service/session.js';
 import type { Identity, Transport } from '../identity.js';
+import type { ObjectReader } from '../objects/object-reader.js';
 import type { Repository } from '../repo/types.js';
 import type { ReceiveCommand } from './command.js';
 
 export interface HookContext {
   repo: Repository;
+  /** The objects as the hook must read them: the push's quarantine over the repository's until the objects are kept. */
+  objects: ObjectReader;
   repoName: string;
   identity?: Identity;
   pushOptions: string[];

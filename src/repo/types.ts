@@ -107,4 +107,14 @@ export interface Repository {
 export interface RefUpdateOptions {
   atomic: boolean;
   reflogMessage?: string;
+  /** Where the new values' objects are looked up for the checks (default: the repository's objects), e.g. a push's quarantine. */
+  objects?: ObjectReader;
+  /**
+   * Called with the locks held and every check passed, just before the
+   * values are written (once per update when not atomic, once for the whole
+   * transaction when atomic): the moment to make a push's objects permanent.
+   * If it throws, nothing is written, the locks are released and the error
+   * propagates.
+   */
+  beforeWrite?: (updates: RefUpdate[]) => Promise<void>;
 }

@@ -71,9 +71,12 @@ export class HookRunner {
     ]);
   }
 
-  /** `update <ref> <old> <new>`, no stdin. */
-  update(command: HookCommand): Promise<HookRunResult> {
-    return this.run('update', [command.refName, command.oldOid, command.newOid], undefined, []);
+  /**
+   * `update <ref> <old> <new>`, no stdin. `objectEnv` lets it read objects
+   * still in the quarantine (pushgate keeps them only once a ref is written).
+   */
+  update(command: HookCommand, options: { objectEnv?: Record<string, string> } = {}): Promise<HookRunResult> {
+    return this.run('update', [command.refName, command.oldOid, command.newOid], undefined, [options.objectEnv]);
   }
 
   /** Successful commands that changed an existing-or-created ref; not run when there are none. */

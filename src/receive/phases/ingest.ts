@@ -4,6 +4,7 @@ import { indexPack, parsePackHeader } from '../../pack/index.js';
 import type { ByteReader } from '../../protocol/byte-reader.js';
 import type { Quarantine } from '../../repo/types.js';
 import type { Push } from '../push.js';
+import { ObjectKeeper } from '../object-keeper.js';
 import { PushedObjects } from '../pushed-objects.js';
 import type { ResponseWriter } from '../response-writer.js';
 import type { ReceiveSettings } from '../settings.js';
@@ -36,6 +37,7 @@ export async function ingest(push: Push, bytes: ByteReader): Promise<void> {
       push.pushed = unpacked.pushed;
     } else push.unpackStatus = unpacked.status;
   }
+  push.keeper = new ObjectKeeper(push.repo, push.quarantine, push.pushed);
   if (push.unpackStatus !== 'ok') for (const c of push.commands) c.reject('unpacker error', 'unpack');
 }
 

@@ -91,9 +91,11 @@ export class FileRefStore implements RefStore {
   async update(updates: RefUpdate[], options: RefUpdateOptions): Promise<(RefFailure | null)[]> {
     await this.recover();
     if (updates.length === 0) return [];
-    if (options.atomic) return applyAtomicUpdates(this.context, updates, options.reflogMessage);
+    const context = options.objects ? { ...this.context, objects: options.objects } : this.context;
+    const write = { message: options.reflogMessage, beforeWrite: options.beforeWrite };
+    if (options.atomic) return applyAtomicUpdates(context, updates, write);
     const results: (RefFailure | null)[] = [];
-    for (const update of updates) results.push(await applySingleUpdate(this.context, update, options.reflogMessage));
+    for (const update of updates) results.push(await applySingleUpdate(context, update, write));
     return results;
   }
 }

@@ -2,7 +2,7 @@ import { unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ObjectReader } from '../../objects/object-reader.js';
 import { isZeroOid } from '../../objects/oid.js';
-import type { RefFailure, RefUpdate } from '../types.js';
+import type { RefFailure, RefUpdate, RefUpdateOptions } from '../types.js';
 import { fsyncDirectory, isErrno } from '../fs-durable.js';
 import { crashPoint } from './crash-points.js';
 import { deleteMarker, newJournalId, prepareRecord, removeJournal, writeJournal, type JournalRecord } from './journal.js';
@@ -23,6 +23,12 @@ export interface RefTransactionContext {
 }
 
 /** An update whose ref name has been resolved through symrefs. */
+/** How a transaction writes: its reflog message, and the caller's last step before any value is written. */
+export interface WriteOptions {
+  message: string | undefined;
+  beforeWrite?: RefUpdateOptions['beforeWrite'];
+}
+
 interface Resolved {
   update: RefUpdate;
   /** The ref actually written (the symref's target for a symref). */
@@ -109,12 +115,18 @@ async function stagePackedRemoval(
 export async function applySingleUpdate(
   ctx: RefTransactionContext,
   update: RefUpdate,
-  message: string | undefined,
+  write: WriteOptions,
 ): Promise<RefFailure | null> {
   const item = await resolveUpdate(ctx, update);
   if (isFailure(item)) return item;
   const lock = await lockAndCheck(ctx, item);
   if (!(lock instanceof RefLock)) return lock;
+  try {
+    await write.beforeWrite?.([update]);
+  } catch (error) {
+    await releaseLock(ctx, lock);
+    throw error;
+  }
   try {
     if (item.isDelete) {
       const packed = await stagePackedRemoval(ctx, [item.name]);
@@ -131,7 +143,7 @@ export async function applySingleUpdate(
     await releaseLock(ctx, lock);
     return refMessages.io(item.name, (error as Error).message);
   }
-  await finish(ctx, [item], message);
+  await finish(ctx, [item], write.message);
   return null;
 }
 
@@ -158,13 +170,13 @@ function batchConflict(items: Resolved[]): { index: number; failure: RefFailure 
 
 /**
  * All-or-nothing, also across a crash: journal (prepare) → locks + checks →
- * new values into the locks (fsync) → journal (commit) → renames → journal
+ * the caller's beforeWrite → new values into the locks (fsync) → journal (commit) → renames → journal
  * removed. Recovery rolls a committed journal forward and a prepared one back.
  */
 export async function applyAtomicUpdates(
   ctx: RefTransactionContext,
   updates: RefUpdate[],
-  message: string | undefined,
+  write: WriteOptions,
 ): Promise<(RefFailure | null)[]> {
   const abortedExcept = (index: number, failure: RefFailure) =>
     updates.map((_, i) => (i === index ? failure : refMessages.aborted()));
@@ -193,6 +205,7 @@ export async function applyAtomicUpdates(
   };
 
   let commitRecord: JournalRecord;
+  let packedDigest: string | undefined;
   try {
     for (const [index, item] of items.entries()) {
       const lock = await lockAndCheck(ctx, item, id);
@@ -205,12 +218,23 @@ export async function applyAtomicUpdates(
       return await rollback(index, packed);
     }
     packedLock = packed?.lock;
+    packedDigest = packed?.digest;
+  } catch (error) {
+    return await rollback(0, refMessages.io(items[0]!.name, (error as Error).message));
+  }
+  try {
+    await write.beforeWrite?.(updates);
+  } catch (error) {
+    await rollback(0, refMessages.aborted());
+    throw error;
+  }
+  try {
     for (const [index, item] of items.entries()) {
       await locks[index]!.write(item.isDelete ? deleteMarker(id) : `${item.update.newOid}\n`);
     }
     crashPoint('after-locks');
     commitRecord = { ...prepareRecord(id, journalUpdates, deletions.length > 0), state: 'commit' };
-    if (packed) commitRecord.packedRefsDigest = packed.digest;
+    if (packedDigest !== undefined) commitRecord.packedRefsDigest = packedDigest;
     await writeJournal(ctx.gitDir, commitRecord);
   } catch (error) {
     return await rollback(0, refMessages.io(items[0]!.name, (error as Error).message));
@@ -227,7 +251,7 @@ export async function applyAtomicUpdates(
     // Committed: finish the way recovery would, from the journal.
     await recoverJournal(ctx.gitDir, commitRecord);
   }
-  await finish(ctx, items, message);
+  await finish(ctx, items, write.message);
   await removeJournal(ctx.gitDir, id);
   return updates.map(() => null);
 }
