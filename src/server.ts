@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import { mkdir } from 'node:fs/promises';
 import { adminApi } from './admin/index.js';
 import type { AccessControl } from './auth/access.js';
@@ -42,6 +42,13 @@ export async function createServer(options: ServerOptions): Promise<PushgateServ
       bodyLimit: 1024 * 1024,
       requestTimeout: 0,
       connectionTimeout: (options.idleTimeoutSeconds ?? 600) * 1000,
+    });
+    // fastify's default handler sends an error's own message, which may hold server paths: a 5xx says only that it failed.
+    app.setErrorHandler((err: FastifyError, request, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+      if (status >= 500) request.log.error({ err }, 'request failed');
+      const message = status >= 500 ? 'internal server error; the server log has the details' : err.message;
+      return reply.code(status).type('text/plain; charset=utf-8').send(`${message}\n`);
     });
     await app.register(async (scope) => {
       if (accounts && options.adminApi !== false) {

@@ -171,3 +171,18 @@ t.test('objects that cannot be moved into the repository: no ref written, git re
   t.same(lines, ['unpack ok', 'ng refs/heads/main unable to migrate objects to permanent storage']);
   t.same(await refsOf(s.gitDir), refsBefore, 'refs unchanged');
 });
+
+t.test('a hook that cannot start: the client sees no server path, and $0 is hooks/<name> as git gives it', async (t) => {
+  const s = await setup(t);
+  const hook = path.join(s.gitDir, 'hooks', 'update');
+  await writeFile(hook, '#!/nonexistent/interpreter\n');
+  await chmod(hook, 0o755);
+  const next = await s.work.commit('hook cannot start');
+  const refused = await s.push([{ oldOid: s.base, newOid: next, ref: 'refs/heads/main' }], ['main', '^' + s.base]);
+  t.same(refused.lines, ['unpack ok', 'ng refs/heads/main hook declined']);
+  t.notMatch(refused.messages, new RegExp(s.gitDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'no server path');
+  await writeFile(hook, '#!/bin/sh\necho "running $0"\n');
+  const ran = await s.push([{ oldOid: s.base, newOid: next, ref: 'refs/heads/main' }], ['main', '^' + s.base]);
+  t.same(ran.lines, ['unpack ok', 'ok refs/heads/main']);
+  t.match(ran.messages, /running hooks\/update/);
+});

@@ -95,7 +95,8 @@ async function fail(
   const known = err instanceof PushgateError;
   if (known) log?.warn({ err: { code: err.code, message: err.message } }, 'fetch refused');
   else log?.error({ err }, 'upload-pack failed');
-  const message = known ? err.message : `internal error: ${err instanceof Error ? err.message : String(err)}`;
+  // The detail (paths, stacks) is for the log only.
+  const message = known ? err.message : 'internal server error; the server log has the details';
   await channel.fatal(message);
   const stderr = session.stderr;
   if (stderr && !stderr.destroyed) stderr.write(`fatal: ${message}\n`);

@@ -1,8 +1,16 @@
+import path from 'node:path';
 import type { GitConfig } from '../../repo/types.js';
 import type { ReceiveCommand } from '../command.js';
 import { findHook, ignoredHookAdvice, type ReceiveHookName } from './find-hook.js';
 import { hookEnvironment, pushOptionEnvironment } from './hook-env.js';
 import { runHookProcess, type HookOutput, type HookProcessResult } from './run-hook.js';
+import { describeErrno } from '../../system-errors.js';
+
+/** `file` relative to the repository when it is inside it (cwd of every hook), else as configured. */
+function pathFromRepository(gitDir: string, file: string): string {
+  const relative = path.relative(gitDir, file);
+  return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+}
 
 /** The fields of a command that hooks are told about. */
 export type HookCommand = Pick<ReceiveCommand, 'refName' | 'oldOid' | 'newOid'>;
@@ -114,7 +122,8 @@ export class HookRunner {
     const timeoutSeconds = Math.max(0, config.getInt(HOOK_TIMEOUT_KEY, DEFAULT_HOOK_TIMEOUT_SECONDS));
     const result = await runHookProcess({
       name: hook,
-      path: lookup.path,
+      // As git runs it, relative to the repository (`hooks/update`): its $0, and the shell's errors, hold no server path.
+      path: pathFromRepository(gitDir, lookup.path),
       args,
       cwd: gitDir,
       env: hookEnvironment(this.options.inheritedEnv ?? process.env, this.options.env, ...envLayers),
@@ -124,7 +133,7 @@ export class HookRunner {
       signal: afterReport ? undefined : this.options.signal,
     });
     if (result.error) {
-      await this.options.output(Buffer.from(`error: cannot run hook '${hook}': ${result.error.message}\n`));
+      await this.options.output(Buffer.from(`error: cannot run hook '${hook}': ${describeErrno(result.error)}\n`));
     }
     const ok = result.exitCode === 0 && !result.timedOut && !result.aborted;
     return { ...result, hook, path: lookup.path, ok };

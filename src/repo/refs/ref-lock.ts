@@ -3,6 +3,7 @@ import { isErrno } from '../fs-durable.js';
 import { OwnedLock, createLock, examineLock, newLockTx } from './lock-owner.js';
 import { refMessages } from './ref-messages.js';
 import { settleJournal } from './recovery.js';
+import { describeErrno } from '../../system-errors.js';
 
 export { pruneEmptyParents } from './lock-owner.js';
 
@@ -70,27 +71,5 @@ export class RefLock {
 
   release(): Promise<void> {
     return this.owned.release();
-  }
-}
-
-/** strerror-like text for the common cases, as git prints after "Unable to create '…': ". */
-export function describeErrno(error: unknown): string {
-  switch ((error as NodeJS.ErrnoException)?.code) {
-    case 'EEXIST':
-      return 'File exists';
-    case 'ENOTDIR':
-      return 'Not a directory';
-    case 'EISDIR':
-      return 'Is a directory';
-    case 'ENAMETOOLONG':
-      return 'File name too long';
-    case 'EACCES':
-      return 'Permission denied';
-    case 'ENOSPC':
-      return 'No space left on device';
-    case 'ENOENT':
-      return 'No such file or directory';
-    default:
-      return (error as Error)?.message ?? String(error);
   }
 }

@@ -2,6 +2,7 @@ import { unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { ObjectReader } from '../../objects/object-reader.js';
 import { isZeroOid } from '../../objects/oid.js';
+import { describeErrno } from '../../system-errors.js';
 import type { RefFailure, RefUpdate, RefUpdateOptions } from '../types.js';
 import { fsyncDirectory, isErrno } from '../fs-durable.js';
 import { crashPoint } from './crash-points.js';
@@ -64,7 +65,7 @@ async function lockAndCheck(ctx: RefTransactionContext, item: Resolved, tx?: str
     return lock;
   } catch (error) {
     await releaseLock(ctx, lock);
-    return refMessages.io(item.name, (error as Error).message);
+    return refMessages.io(item.name, describeErrno(error));
   }
 }
 
@@ -141,7 +142,7 @@ export async function applySingleUpdate(
     await publish(ctx, item, lock);
   } catch (error) {
     await releaseLock(ctx, lock);
-    return refMessages.io(item.name, (error as Error).message);
+    return refMessages.io(item.name, describeErrno(error));
   }
   await finish(ctx, [item], write.message);
   return null;
@@ -220,7 +221,7 @@ export async function applyAtomicUpdates(
     packedLock = packed?.lock;
     packedDigest = packed?.digest;
   } catch (error) {
-    return await rollback(0, refMessages.io(items[0]!.name, (error as Error).message));
+    return await rollback(0, refMessages.io(items[0]!.name, describeErrno(error)));
   }
   try {
     await write.beforeWrite?.(updates);
@@ -237,7 +238,7 @@ export async function applyAtomicUpdates(
     if (packedDigest !== undefined) commitRecord.packedRefsDigest = packedDigest;
     await writeJournal(ctx.gitDir, commitRecord);
   } catch (error) {
-    return await rollback(0, refMessages.io(items[0]!.name, (error as Error).message));
+    return await rollback(0, refMessages.io(items[0]!.name, describeErrno(error)));
   }
   crashPoint('after-commit');
 
