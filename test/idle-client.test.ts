@@ -6,13 +6,13 @@
  * leaves no trace: the same refs, the same object files, no quarantine left.
  */
 import t from 'tap';
-import { readdir } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import ssh2 from 'ssh2';
 import { FLUSH_PKT, pktLine } from '../src/protocol/pkt-line.js';
 import type { AccessControl } from '../src/index.js';
 import { gitOk, refsOf, tempDir, WorkRepo } from './helpers/git.js';
+import { eventually, objectFiles, quarantines } from './helpers/no-trace.js';
 import { afterFirstFlush } from './helpers/pkt-summary.js';
 import { sshPeer } from './helpers/raw-peer.js';
 import { startTestServer } from './helpers/server.js';
@@ -30,23 +30,6 @@ const anyKey: AccessControl = {
   check: async () => 'allow',
   refusal: () => '',
 };
-
-/** Every file under objects/, quarantines included (they are what must not be left). */
-async function objectFiles(gitDir: string): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (d: string) => {
-    for (const e of await readdir(d, { withFileTypes: true })) {
-      if (e.isDirectory()) await walk(path.join(d, e.name));
-      else out.push(path.relative(gitDir, path.join(d, e.name)));
-    }
-  };
-  await walk(path.join(gitDir, 'objects'));
-  return out.sort();
-}
-
-async function quarantines(gitDir: string): Promise<string[]> {
-  return (await readdir(path.join(gitDir, 'objects'))).filter((n) => n.startsWith('tmp_objdir'));
-}
 
 /**
  * A POST whose body is started and never finished (chunked, no end): resolves
@@ -132,8 +115,7 @@ t.test('a client that stops half way is dropped after the idle timeout, and leav
         t.ok(elapsed === null || elapsed >= IDLE_SECONDS * 1000 - 100, `not before the idle timeout (${elapsed} ms)`);
 
         // The abandoned push winds down after the drop: give it a moment, bounded.
-        const deadline = Date.now() + 3000;
-        while ((await quarantines(gitDir)).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+        await eventually(async () => (await quarantines(gitDir)).length === 0, 3000);
         t.same(await quarantines(gitDir), [], 'no quarantine left');
         t.same(await objectFiles(gitDir), filesBefore, 'no new objects or packs');
         t.same(await refsOf(gitDir), refsBefore, 'no ref changed');
