@@ -11,7 +11,9 @@
 import t, { type Test } from 'tap';
 import { createHash } from 'node:crypto';
 import { cp, mkdir } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import pino from 'pino';
 import ssh2 from 'ssh2';
 import { DELIM_PKT, FLUSH_PKT, pktLine } from '../src/protocol/pkt-line.js';
@@ -47,6 +49,8 @@ interface Case {
    */
   complete: 'ends' | 'flush';
   only?: Transport[];
+  /** HTTP: the body gzipped (C git gzips fetch requests over 1 KiB, JGit its pushes). */
+  gzip?: boolean;
   /**
    * Stock git dies with this reason on stderr only (the client sees the
    * connection drop); pushgate also sends it as an ERR packet, as DESIGN.md
@@ -101,7 +105,7 @@ t.test('every answer comes without input the client need not send', async (t) =>
   const pack = await packOf(work.dir, [c2, `^${c1}`]);
 
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const http = await startTestServer(t, { dataDir, allowAnonymousPush: true });
+  const server = await startTestServer(t, { dataDir, allowAnonymousPush: true });
   const sshd = await startSshServer({ host: '127.0.0.1', port: 0, dataDir, access: anyKey, log });
   t.teardown(() => sshd.close());
   const key = Buffer.from(ssh2.utils.generateKeyPairSync('ed25519').private);
@@ -273,6 +277,11 @@ t.test('every answer comes without input the client need not send', async (t) =>
       complete: 'ends',
     },
   ];
+  // The same requests gzipped, where a body can be (HTTP).
+  for (const name of ['a new branch and its pack', 'delete only', 'v0 fetch: want, flush, have, done', 'v2 fetch with done']) {
+    const c = cases.find((c) => c.name === name)!;
+    cases.push({ ...c, name: `${name}, gzipped`, gzip: true, only: ['http'] });
+  }
 
   let serial = 0;
   /** A fresh copy of the template for one side of one conversation. */
@@ -286,14 +295,11 @@ t.test('every answer comes without input the client need not send', async (t) =>
   const converse = async (side: Side, transport: Transport, c: Case): Promise<Answer & { gitDir: string }> => {
     const { gitDir, name } = await fresh(side);
     if (transport === 'http') {
-      const base = side === 'stock' ? stockHttp : http.url;
-      const answer = await postRpc(
-        `${base}/${name}`,
-        `git-${c.service}`,
-        c.request,
-        ANSWER_MS,
-        c.protocol ? { 'git-protocol': c.protocol } : {},
-      );
+      const base = side === 'stock' ? stockHttp : server.url;
+      const answer = await postRpc(`${base}/${name}`, `git-${c.service}`, c.gzip ? gzipSync(c.request) : c.request, ANSWER_MS, {
+        ...(c.protocol ? { 'git-protocol': c.protocol } : {}),
+        ...(c.gzip ? { 'content-encoding': 'gzip' } : {}),
+      });
       return { gitDir, answered: answer.complete, endedByItself: answer.complete, lines: summarise(answer.body), stderr: '' };
     }
     const env: Record<string, string> = c.protocol ? { GIT_PROTOCOL: c.protocol } : {};
@@ -340,4 +346,54 @@ t.test('every answer comes without input the client need not send', async (t) =>
       }
     });
   }
+
+  // curl sends large bodies only after the server's go-ahead; a server that waits for the body first hangs it.
+  await t.test('over http: a client that holds its body back until 100 Continue', async (t) => {
+    const request = receive('a new branch and its pack', [[ZERO, c2, 'refs/heads/topic']], { pack }).request;
+    for (const [side, base] of [
+      ['stock', stockHttp],
+      ['pushgate', server.url],
+    ] as const) {
+      const { name } = await fresh(side);
+      const answer = await postAfterContinue(`${base}/${name}/git-receive-pack`, request, ANSWER_MS);
+      t.ok(answer.continued, `${side}: 100 Continue within ${ANSWER_MS} ms`);
+      t.same(
+        summarise(answer.body),
+        ['band 1: unpack ok', 'band 1: ok refs/heads/topic', 'band 1: <flush>', '<flush>'],
+        `${side}: the report`,
+      );
+    }
+  });
 });
+
+/** A POST with `Expect: 100-continue` whose body goes only once the server says so. */
+function postAfterContinue(url: string, body: Buffer, ms: number): Promise<{ continued: boolean; body: Buffer }> {
+  return new Promise((resolve) => {
+    let continued = false;
+    const chunks: Buffer[] = [];
+    const request = http.request(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-git-receive-pack-request',
+        'content-length': body.length,
+        expect: '100-continue',
+      },
+    });
+    const timer = setTimeout(() => {
+      request.destroy();
+      resolve({ continued, body: Buffer.concat(chunks) });
+    }, ms);
+    request.on('continue', () => {
+      continued = true;
+      request.end(body);
+    });
+    request.on('response', (response) => {
+      response.on('data', (c: Buffer) => chunks.push(c));
+      response.on('end', () => {
+        clearTimeout(timer);
+        resolve({ continued, body: Buffer.concat(chunks) });
+      });
+    });
+    request.on('error', () => undefined);
+  });
+}
