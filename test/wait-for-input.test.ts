@@ -63,6 +63,8 @@ interface Answer {
   answered: boolean;
   /** The server ended its side while the client's was still open. */
   endedByItself: boolean;
+  /** The server ended by the time the client's EOF had been given a moment (by itself or because of it). */
+  ended: boolean;
   lines: string[];
   stderr: string;
 }
@@ -173,6 +175,7 @@ t.test('every answer comes without input the client need not send', async (t) =>
       { pack, caps: `${CAPS} atomic` },
     ),
     receive('protocol v1', [[ZERO, c2, 'refs/heads/topic']], { pack, protocol: 'version=1' }),
+    receive('protocol v2 asked (receive-pack has none: v0)', [[ZERO, c2, 'refs/heads/topic']], { pack, protocol: 'version=2' }),
     { name: 'a flush alone (nothing to push)', service: 'receive-pack', request: FLUSH_PKT, complete: 'ends' },
     {
       name: 'a malformed command',
@@ -300,7 +303,14 @@ t.test('every answer comes without input the client need not send', async (t) =>
         ...(c.protocol ? { 'git-protocol': c.protocol } : {}),
         ...(c.gzip ? { 'content-encoding': 'gzip' } : {}),
       });
-      return { gitDir, answered: answer.complete, endedByItself: answer.complete, lines: summarise(answer.body), stderr: '' };
+      return {
+        gitDir,
+        answered: answer.complete,
+        endedByItself: answer.complete,
+        ended: answer.complete,
+        lines: summarise(answer.body),
+        stderr: '',
+      };
     }
     const env: Record<string, string> = c.protocol ? { GIT_PROTOCOL: c.protocol } : {};
     let peer: RawPeer;
@@ -311,7 +321,15 @@ t.test('every answer comes without input the client need not send', async (t) =>
       // Every client reads the advertisement before it says anything.
       await peer.waitFor((out) => afterFirstFlush(out) >= 0, START_MS);
       const start = afterFirstFlush(peer.output);
-      if (start < 0) return { gitDir, answered: false, endedByItself: false, lines: ['<no advertisement>'], stderr: peer.stderr };
+      if (start < 0)
+        return {
+          gitDir,
+          answered: false,
+          endedByItself: false,
+          ended: false,
+          lines: ['<no advertisement>'],
+          stderr: peer.stderr,
+        };
       peer.write(c.request);
       const answered = await peer.waitFor(
         (out, ended) => (c.complete === 'ends' ? ended : packets(out.subarray(start)).includes('flush')),
@@ -324,7 +342,7 @@ t.test('every answer comes without input the client need not send', async (t) =>
         peer.endInput();
         await peer.waitFor((_, ended) => ended, ANSWER_MS);
       }
-      return { gitDir, answered, endedByItself, lines, stderr: peer.stderr };
+      return { gitDir, answered, endedByItself, ended: peer.ended, lines, stderr: peer.stderr };
     } finally {
       peer.destroy();
     }
@@ -338,6 +356,7 @@ t.test('every answer comes without input the client need not send', async (t) =>
         t.ok(stock.answered, `${label}: stock git answers within ${ANSWER_MS} ms (the case is sound)`);
         t.ok(ours.answered, `${label}: pushgate answers within ${ANSWER_MS} ms with the client's end open\n${ours.stderr}`);
         if (c.complete === 'ends') t.ok(ours.endedByItself, `${label}: pushgate ends the exchange by itself, as stock git does`);
+        else t.ok(ours.ended, `${label}: pushgate ends once the client closes its end`);
         if (c.errPacket) {
           if (transport !== 'http') t.match(stock.stderr, `fatal: ${c.errPacket}`, `${label}: stock git's reason, on stderr`);
           t.same(ours.lines, [...stock.lines, `ERR ${c.errPacket}`], `${label}: the same answer on the wire, and the reason`);
