@@ -147,6 +147,9 @@ t.test('every answer comes without input the client need not send', async (t) =>
     receive('an empty pack (the new ref names a commit the server has)', [[ZERO, c1, 'refs/heads/again']], {
       pack: emptyPack(),
     }),
+    receive('an unchanged ref (old = new) and an empty pack, as isomorphic-git sends it', [[c1, c1, 'refs/heads/main']], {
+      pack: emptyPack(),
+    }),
     receive('delete only', [[c1, ZERO, 'refs/heads/doomed']], { caps: `${CAPS} delete-refs` }),
     receive('delete of a ref that does not exist', [[ZERO, ZERO, 'refs/heads/never-was']], { caps: `${CAPS} delete-refs` }),
     receive(
