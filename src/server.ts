@@ -37,11 +37,13 @@ export async function createServer(options: ServerOptions): Promise<PushgateServ
     const audit = options.audit ?? accounts?.audit;
     const policy = options.policy ?? (accounts ? new PgPolicySource(accounts.db) : undefined);
 
+    // One idle limit for HTTP and SSH: a client silent for this long (one that stopped half way) is dropped.
+    const idleTimeoutMs = (options.idleTimeoutSeconds ?? 600) * 1000;
     const app: FastifyInstance = Fastify({
       loggerInstance: log as FastifyBaseLogger,
       bodyLimit: 1024 * 1024,
       requestTimeout: 0,
-      connectionTimeout: (options.idleTimeoutSeconds ?? 600) * 1000,
+      connectionTimeout: idleTimeoutMs,
     });
     // fastify's default handler sends an error's own message, which may hold server paths: a 5xx says only that it failed.
     app.setErrorHandler((err: FastifyError, request, reply) => {
@@ -98,6 +100,7 @@ export async function createServer(options: ServerOptions): Promise<PushgateServ
           audit,
           policy,
           hooks: options.hooks,
+          idleTimeoutMs,
           log,
         }).catch(async (err: unknown) => {
           await app.close(); // no server half up: HTTP stops when SSH cannot start

@@ -683,6 +683,10 @@ async function transportMatrix(
       ],
     });
   });
+  // Nothing to send: C git and JGit say so and send a flush (or nothing), isomorphic-git sends old = new and an empty pack.
+  await scenario('push of an unchanged ref', async (t) => {
+    await push(t, 'push of an unchanged ref', { refs: [{ src: 'main', dst: 'refs/heads/main' }] });
+  });
   await scenario('forced update', async (t) => {
     await push(t, 'forced update', { refs: [{ src: 'first', dst: 'refs/heads/main', force: true }] });
   });
