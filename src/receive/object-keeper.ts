@@ -21,10 +21,12 @@ export class ObjectKeeper {
   /** The objects are in the repository (or needed no move), or the quarantine is gone. */
   private settled = false;
 
+  /** What the pack brought, once it is read: a pack that adds nothing is not kept. */
+  pushed?: PushedObjects;
+
   constructor(
     private readonly repo: Repository,
     private readonly quarantine: Quarantine | undefined,
-    private readonly pushed: PushedObjects | undefined,
   ) {}
 
   /** The objects as checks and hooks must see them now. */

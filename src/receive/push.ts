@@ -59,7 +59,7 @@ export class Push {
   constructor(session: ReceivePackSession, settings: ReceiveSettings) {
     this.session = session;
     this.repo = session.repo;
-    this.keeper = new ObjectKeeper(this.repo, undefined, undefined);
+    this.keeper = new ObjectKeeper(this.repo, undefined);
     this.settings = settings;
     this.log = session.log?.child({ repo: session.repoName, transport: session.transport, user: session.identity?.username });
   }

@@ -18,6 +18,8 @@ export async function ingest(push: Push, bytes: ByteReader): Promise<void> {
   if (push.auditUnavailable || push.commands.every((c) => c.type === 'delete')) return;
   try {
     push.quarantine = await push.repo.createQuarantine();
+    // From here on whatever happens, the push's end discards it (keeper.discard()).
+    push.keeper = new ObjectKeeper(push.repo, push.quarantine);
   } catch (err) {
     push.log?.error({ err }, 'cannot create quarantine');
     push.unpackStatus = 'unable to create temporary object directory';
@@ -37,7 +39,7 @@ export async function ingest(push: Push, bytes: ByteReader): Promise<void> {
       push.pushed = unpacked.pushed;
     } else push.unpackStatus = unpacked.status;
   }
-  push.keeper = new ObjectKeeper(push.repo, push.quarantine, push.pushed);
+  push.keeper.pushed = push.pushed;
   if (push.unpackStatus !== 'ok') for (const c of push.commands) c.reject('unpacker error', 'unpack');
 }
 
