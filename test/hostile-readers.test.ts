@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -83,12 +84,53 @@ function errorOf(body: Buffer): string {
   return demuxSideband(body).error;
 }
 
+interface LoadResult {
+  /** monitorEventLoopDelay's p99 and max, ms. */
+  p99: number;
+  max: number;
+  /**
+   * p99 of the same delays counted in the main thread's CPU time (a gap in
+   * which the thread ran for less than the wall time was the machine's
+   * scheduler, not a request holding the loop).
+   */
+  cpuP99: number;
+  normal: number;
+}
+
+/**
+ * CPU time of this (the main) thread, in ms: Linux's schedstat for the
+ * calling thread; elsewhere the whole process's (GC and pool threads too).
+ */
+function mainThreadCpuMs(): number {
+  try {
+    return Number(readFileSync('/proc/thread-self/schedstat', 'latin1').split(' ')[0]) / 1e6;
+  } catch {
+    const usage = process.cpuUsage();
+    return (usage.user + usage.system) / 1000;
+  }
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
 /**
  * Runs `hostile` while a second client keeps doing ordinary requests, with
- * the server's event loop watched; returns the p99 delay in ms.
+ * the server's event loop watched.
  */
-async function underLoad(url: string, hostile: () => Promise<void>): Promise<{ p99: number; max: number; normal: number }> {
+async function underLoad(url: string, hostile: () => Promise<void>): Promise<LoadResult> {
   const histogram = monitorEventLoopDelay({ resolution: 10 });
+  const cpuDelays: number[] = [];
+  let lastWall = performance.now();
+  let lastCpu = mainThreadCpuMs();
+  const sampler = setInterval(() => {
+    const now = performance.now();
+    const cpu = mainThreadCpuMs();
+    cpuDelays.push(Math.max(0, Math.min(now - lastWall, cpu - lastCpu) - 10));
+    lastWall = now;
+    lastCpu = cpu;
+  }, 10);
   let done = false;
   let normal = 0;
   histogram.enable();
@@ -104,16 +146,16 @@ async function underLoad(url: string, hostile: () => Promise<void>): Promise<{ p
   } finally {
     done = true;
     histogram.disable();
+    clearInterval(sampler);
     await ordinary;
   }
-  return { p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6, normal };
+  return { p99: histogram.percentile(99) / 1e6, max: histogram.max / 1e6, cpuP99: percentile(cpuDelays, 99), normal };
 }
 
 /**
  * The delay this machine itself imposes right now: the p99 seen by a task
- * that is busy in perfect 5 ms slices. On a quiet machine it is about the
- * timer resolution; on a shared, overloaded one the scheduler alone makes
- * it larger, and the bound of the test grows by as much.
+ * that is busy in perfect 5 ms slices. About the timer's jitter on a quiet
+ * machine; on a shared, overloaded one the scheduler alone makes it large.
  */
 async function machineFloor(): Promise<number> {
   const histogram = monitorEventLoopDelay({ resolution: 10 });
@@ -128,12 +170,23 @@ async function machineFloor(): Promise<number> {
   return histogram.percentile(99) / 1e6;
 }
 
-/** 50 ms, plus what the machine adds beyond a quiet one's timer jitter. */
-async function delayBound(t: Test): Promise<number> {
+/**
+ * The issue's bound: p99 ≤ 50 ms. It is asserted on the event loop's delay
+ * as monitorEventLoopDelay sees it when the machine is quiet enough to tell
+ * (its own floor ≤ 20 ms); on an overloaded machine that figure is the
+ * scheduler's, and the bound is asserted on the delay in CPU time only.
+ */
+async function checkDelay(t: Test, what: string, run: () => Promise<LoadResult>): Promise<void> {
   const floor = await machineFloor();
-  const bound = 50 + Math.max(0, floor - 20);
-  t.comment(`machine floor p99 ${floor.toFixed(1)} ms: bound ${bound.toFixed(1)} ms`);
-  return bound;
+  const load = await run();
+  t.comment(
+    `${what}: event loop p99 ${load.p99.toFixed(1)} ms (max ${load.max.toFixed(1)} ms), in CPU time ${load.cpuP99.toFixed(1)} ms;` +
+      ` machine floor ${floor.toFixed(1)} ms; ${load.normal} other requests served`,
+  );
+  t.ok(load.cpuP99 <= 50, `${what}: p99 delay in CPU time ${load.cpuP99.toFixed(1)} ms ≤ 50 ms`);
+  if (floor <= 20) t.ok(load.p99 <= 50, `${what}: event loop p99 ${load.p99.toFixed(1)} ms ≤ 50 ms`);
+  else t.comment(`${what}: the machine is overloaded (floor ${floor.toFixed(1)} ms): wall-clock p99 not asserted`);
+  t.ok(load.normal > 0, `${what}: other requests were served meanwhile`);
 }
 
 /** First requests load code (fetch, the services): not what is measured. */
@@ -149,32 +202,29 @@ t.test('40,000 random wants (v0 over HTTP, and v2 fetch) do not hold the event l
   await warmUp(url);
   for (const v2 of [false, true]) {
     const body = v2 ? v2Body(wants) : v0Body(wants);
-    const bound = await delayBound(t);
     let clone: Promise<{ code: number; stderr: string }> | undefined;
-    const load = await underLoad(url, async () => {
-      const hostile = postUpload(url, body, v2);
-      clone = git(['clone', '-q', url, path.join(dir, `during-${v2 ? 2 : 0}`)]);
-      const answer = await hostile;
-      t.equal(answer.status, 200, 'the hostile request is answered');
-      t.match(errorOf(answer.body), /not our ref [0-9a-f]{40}/, 'with a clear error');
-    });
-    t.comment(`${v2 ? 'v2 fetch' : 'v0'}: event loop p99 ${load.p99.toFixed(1)} ms, max ${load.max.toFixed(1)} ms, ${load.normal} requests served`);
-    t.ok(load.p99 <= bound, `event loop p99 ${load.p99.toFixed(1)} ms ≤ ${bound.toFixed(1)} ms`);
-    t.ok(load.normal > 0, 'other requests were served meanwhile');
+    await checkDelay(t, v2 ? 'v2 fetch' : 'v0', () =>
+      underLoad(url, async () => {
+        const hostile = postUpload(url, body, v2);
+        clone = git(['clone', '-q', url, path.join(dir, `during-${v2 ? 2 : 0}`)]);
+        const answer = await hostile;
+        t.equal(answer.status, 200, 'the hostile request is answered');
+        t.match(errorOf(answer.body), /not our ref [0-9a-f]{40}/, 'with a clear error');
+      }),
+    );
     const during = await clone!;
     t.equal(during.code, 0, `a clone during the attack works: ${during.stderr}`);
   }
-  // The same want 40,000 times (and every tip) is one want: a correct answer.
-  const repeated = [...Array.from({ length: WANTS }, () => tips[2]!)];
-  const bound = await delayBound(t);
-  const load = await underLoad(url, async () => {
-    const answer = await postUpload(url, v0Body(repeated, { caps: 'side-band-64k ofs-delta agent=test' }));
-    t.equal(answer.status, 200);
-    t.equal(errorOf(answer.body), '', 'no error');
-    t.match(answer.body.toString('latin1'), /PACK/, 'a pack is sent');
-  });
-  t.comment(`repeated wants: event loop p99 ${load.p99.toFixed(1)} ms, max ${load.max.toFixed(1)} ms`);
-  t.ok(load.p99 <= bound, `repeated wants: event loop p99 ${load.p99.toFixed(1)} ms ≤ ${bound.toFixed(1)} ms`);
+  // The same want 40,000 times is one want: a correct answer.
+  const repeated = Array.from({ length: WANTS }, () => tips[2]!);
+  await checkDelay(t, 'repeated wants', () =>
+    underLoad(url, async () => {
+      const answer = await postUpload(url, v0Body(repeated, { caps: 'side-band-64k ofs-delta agent=test' }));
+      t.equal(answer.status, 200);
+      t.equal(errorOf(answer.body), '', 'no error');
+      t.match(answer.body.toString('latin1'), /PACK/, 'a pack is sent');
+    }),
+  );
   const after = await git(['clone', '-q', url, path.join(dir, 'after')]);
   t.equal(after.code, 0, after.stderr);
 });
