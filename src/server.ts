@@ -61,6 +61,7 @@ export async function createServer(options: ServerOptions): Promise<PushgateServ
         dataDir: options.dataDir,
         access,
         audit,
+        maxBodyBytes: options.maxBodyBytes,
         services: [
           receivePackOverHttp({ audit, hooks: options.hooks, policy, log }),
           uploadPackOverHttp({ log }),

@@ -1,4 +1,5 @@
 import { LimitError, ProtocolError } from '../errors.js';
+import { TimeSlicer } from '../time-slice.js';
 import type { ByteReader } from './byte-reader.js';
 import { MAX_PKT_LENGTH, parsePktLength, type Packet } from './pkt-line.js';
 import { PROTOCOL_ERROR } from './protocol-errors.js';
@@ -7,6 +8,8 @@ import { PROTOCOL_ERROR } from './protocol-errors.js';
 export class PktLineReader {
   /** Payload bytes read so far, checked against maxBytes (receive.maxCommandBytes-like). */
   private total = 0;
+  /** Packets already buffered come without a wait: a long run of them must still let others in. */
+  private readonly slicer = new TimeSlicer();
 
   constructor(
     readonly bytes: ByteReader,
@@ -14,6 +17,7 @@ export class PktLineReader {
   ) {}
 
   async read(): Promise<Packet | null> {
+    await this.slicer.tick();
     const header = await this.bytes.readExact(4, 'pkt-line length');
     if (!header) return null;
     const length = parsePktLength(header);

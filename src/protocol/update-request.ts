@@ -1,6 +1,7 @@
 import { ProtocolError } from '../errors.js';
 import { isOid, oidHexLength, type HashAlgorithm } from '../objects/oid.js';
 import { CapabilitySet } from './capabilities.js';
+import { LineCounter } from './line-limits.js';
 import { packetText } from './pkt-line.js';
 import { PROTOCOL_ERROR } from './protocol-errors.js';
 import type { PktLineReader } from './pkt-line-reader.js';
@@ -25,7 +26,11 @@ export interface UpdateRequest {
  * probe), which git answers with nothing at all. The end of input before any
  * packet is git's "the remote end hung up unexpectedly".
  */
-export async function readUpdateRequest(reader: PktLineReader, algo: HashAlgorithm): Promise<UpdateRequest | null> {
+export async function readUpdateRequest(
+  reader: PktLineReader,
+  algo: HashAlgorithm,
+  counter = new LineCounter(),
+): Promise<UpdateRequest | null> {
   const hexLength = oidHexLength(algo);
   const shallow: string[] = [];
   const commands: RequestedUpdate[] = [];
@@ -49,6 +54,7 @@ export async function readUpdateRequest(reader: PktLineReader, algo: HashAlgorit
     if (line.startsWith('shallow ')) {
       const oid = line.slice(8);
       if (!isOid(oid, algo)) throw new ProtocolError(`protocol error: expected shallow sha, got '${line}'`);
+      counter.count('shallow');
       shallow.push(oid);
       continue;
     }
@@ -72,6 +78,7 @@ export async function readUpdateRequest(reader: PktLineReader, algo: HashAlgorit
     ) {
       throw new ProtocolError(`protocol error: expected old/new/ref, got '${line}'`);
     }
+    counter.count('command');
     commands.push({ oldOid, newOid, refName: line.slice(2 * hexLength + 2) });
   }
   if (!sawCapabilities) checkObjectFormat(capabilities, algo);
@@ -85,17 +92,15 @@ function checkObjectFormat(capabilities: CapabilitySet, algo: HashAlgorithm): vo
   if (requested !== algo) throw new ProtocolError(`error: unsupported object format '${requested}'`);
 }
 
-/** Push options: one pkt each, up to a flush (only when negotiated). */
-export async function readPushOptions(reader: PktLineReader, maxCount = 1000): Promise<string[]> {
+/** Push options: one pkt each, up to a flush (only when negotiated); `counter` limits their number. */
+export async function readPushOptions(reader: PktLineReader, counter = new LineCounter({ pushOption: 1000 })): Promise<string[]> {
   const options: string[] = [];
   for (;;) {
     const packet = await reader.read();
     if (packet === null) throw new ProtocolError('protocol error: unexpected end of input in push options');
     if (packet.kind === 'flush') return options;
     if (packet.kind !== 'data') throw new ProtocolError('protocol error: got an unexpected packet');
+    counter.count('pushOption');
     options.push(packetText(packet.data));
-    if (options.length > maxCount) {
-      throw new ProtocolError(`protocol error: too many push options (more than ${maxCount})`);
-    }
   }
 }

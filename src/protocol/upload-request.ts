@@ -1,6 +1,7 @@
 import { ProtocolError } from '../errors.js';
 import { isOid, oidHexLength, type HashAlgorithm } from '../objects/oid.js';
 import { CapabilitySet } from './capabilities.js';
+import { LineCounter } from './line-limits.js';
 import { packetText } from './pkt-line.js';
 import type { PktLineReader } from './pkt-line-reader.js';
 
@@ -31,15 +32,29 @@ export function emptyDeepenRequest(): DeepenRequest {
   return { shallows: [], depth: 0, deepenNot: [], deepenRelative: false };
 }
 
+/** What a request parser keeps while it reads: the ids seen (repeats are dropped in constant time) and the counts. */
+export interface ParseState {
+  wants: Set<string>;
+  shallows: Set<string>;
+  counter: LineCounter;
+}
+
+export function newParseState(counter = new LineCounter()): ParseState {
+  return { wants: new Set(), shallows: new Set(), counter };
+}
+
 /**
  * Applies a shallow/deepen line to `request`; false when the line is none of
  * those. Throws git's messages for malformed values.
  */
-export function parseDeepenLine(line: string, request: DeepenRequest, algo: HashAlgorithm): boolean {
+export function parseDeepenLine(line: string, request: DeepenRequest, algo: HashAlgorithm, state: ParseState): boolean {
   if (line.startsWith('shallow ')) {
     const oid = line.slice(8);
     if (!isOid(oid, algo)) throw new ProtocolError(`invalid shallow line: ${line}`);
-    if (!request.shallows.includes(oid)) request.shallows.push(oid);
+    if (addOnce(state.shallows, oid)) {
+      state.counter.count('shallow');
+      request.shallows.push(oid);
+    }
     return true;
   }
   if (line.startsWith('deepen ')) {
@@ -57,10 +72,18 @@ export function parseDeepenLine(line: string, request: DeepenRequest, algo: Hash
     return true;
   }
   if (line.startsWith('deepen-not ')) {
+    state.counter.count('shallow');
     request.deepenNot.push(line.slice(11));
     return true;
   }
   return false;
+}
+
+/** Whether `oid` is new to `seen` (and now in it). */
+export function addOnce(seen: Set<string>, oid: string): boolean {
+  if (seen.has(oid)) return false;
+  seen.add(oid);
+  return true;
 }
 
 /**
@@ -70,20 +93,21 @@ export function parseDeepenLine(line: string, request: DeepenRequest, algo: Hash
 export async function readUploadRequest(
   reader: PktLineReader,
   algo: HashAlgorithm,
-  options: { allowFilter?: boolean } = {},
+  options: { allowFilter?: boolean; counter?: LineCounter } = {},
 ): Promise<UploadRequest | null> {
   const hexLength = oidHexLength(algo);
   const request: UploadRequest = { ...emptyDeepenRequest(), wants: [], capabilities: new CapabilitySet() };
-  const features: string[] = [];
+  const features = new Set<string>();
+  const state = newParseState(options.counter);
   for (;;) {
     const packet = await reader.read();
     if (packet === null) return null;
     if (packet.kind === 'flush') break;
     if (packet.kind !== 'data') throw new ProtocolError('protocol error: got an unexpected packet');
     const line = packetText(packet.data);
-    if (parseDeepenLine(line, request, algo)) continue;
+    if (parseDeepenLine(line, request, algo, state)) continue;
     if (line.startsWith('filter ')) {
-      if (!options.allowFilter || !features.includes('filter')) {
+      if (!options.allowFilter || !features.has('filter')) {
         throw new ProtocolError('git upload-pack: filtering capability not negotiated');
       }
       request.filter = line.slice(7);
@@ -94,10 +118,13 @@ export async function readUploadRequest(
     if (!line.startsWith('want ') || !isOid(oid, algo) || (rest !== '' && !rest.startsWith(' '))) {
       throw new ProtocolError(`git upload-pack: protocol error, expected to get object ID, not '${line}'`);
     }
-    features.push(...rest.split(' ').filter(Boolean));
-    if (!request.wants.includes(oid)) request.wants.push(oid);
+    for (const feature of rest.split(' ')) if (feature) features.add(feature);
+    if (addOnce(state.wants, oid)) {
+      state.counter.count('want');
+      request.wants.push(oid);
+    }
   }
-  request.capabilities = new CapabilitySet(features);
+  request.capabilities = new CapabilitySet([...features]);
   if (request.capabilities.has('deepen-relative')) request.deepenRelative = true;
   return request;
 }
@@ -105,7 +132,8 @@ export async function readUploadRequest(
 /** One line of the have/done part of v0 negotiation. */
 export type NegotiationLine = { kind: 'have'; oid: string } | { kind: 'done' } | { kind: 'flush' } | { kind: 'eof' };
 
-export async function readNegotiationLine(reader: PktLineReader, algo: HashAlgorithm): Promise<NegotiationLine> {
+/** `counter` counts the haves of the whole session (they come in rounds). */
+export async function readNegotiationLine(reader: PktLineReader, algo: HashAlgorithm, counter?: LineCounter): Promise<NegotiationLine> {
   const packet = await reader.read();
   if (packet === null) return { kind: 'eof' };
   if (packet.kind === 'flush') return { kind: 'flush' };
@@ -115,6 +143,7 @@ export async function readNegotiationLine(reader: PktLineReader, algo: HashAlgor
   if (line.startsWith('have ')) {
     const oid = line.slice(5);
     if (!isOid(oid, algo)) throw new ProtocolError(`git upload-pack: expected SHA1 object, got '${oid}'`);
+    counter?.count('have');
     return { kind: 'have', oid };
   }
   throw new ProtocolError(`git upload-pack: expected SHA1 list, got '${line}'`);

@@ -1,6 +1,6 @@
 import type { Decider } from '../audit-record.js';
 import type { ObjectReader } from '../objects/object-reader.js';
-import { checkUpdates } from '../policy/index.js';
+import { checkUpdates, type Refusal } from '../policy/index.js';
 import { evaluateNamespaceRules, readerFactSource } from '../policy/index.js';
 import type { ResponseWriter } from './response-writer.js';
 import { isAncestor } from '../repo/graph.js';
@@ -82,9 +82,14 @@ async function runProtectionRules(ctx: PolicyStageContext, refused: Set<ReceiveC
     isNew,
     knownSize: ctx.objectSizes,
   });
-  const verdicts = pending.map((command) => all.find((verdict, i) => verdict && updates[i]!.command === command) ?? null);
-  pending.forEach((command, i) => {
-    const refusal = verdicts[i];
+  // The first refusal under any of a command's names decides (one pass: a search per command would be quadratic).
+  const verdicts = new Map<ReceiveCommand, Refusal>();
+  all.forEach((verdict, i) => {
+    const { command } = updates[i]!;
+    if (verdict && !verdicts.has(command)) verdicts.set(command, verdict);
+  });
+  pending.forEach((command) => {
+    const refusal = verdicts.get(command);
     if (!refusal) return;
     for (const line of refusal.lines) writer.error(line);
     session.log?.info({ ref: command.refName, rule: refusal.ruleNumber, check: refusal.check }, 'refused by a protection rule');

@@ -21,6 +21,8 @@ export interface ReceiveSettings {
   maxObjectSize: number;
   /** Bytes of commands + push options before the push is refused (pushgate.maxCommandBytes). */
   maxCommandBytes: number;
+  /** Most ref updates, push options and shallow lines one push may carry (pushgate.maxCommands, maxPushOptions, maxShallows); 0 = no limit. */
+  limits: { command: number; pushOption: number; shallow: number };
   fsckObjects: boolean;
   /** receive.fsck.<msg-id> = error|warn|ignore. */
   fsckSeverities: Record<string, string>;
@@ -30,6 +32,9 @@ export interface ReceiveSettings {
   /** receive.unpackLimit: below it git would have used unpack-objects (affects the unpack status text). */
   unpackLimit: number;
 }
+
+/** Far above real pushes (a mirror push of every tag of a big project is tens of thousands of updates). */
+export const DEFAULT_RECEIVE_LIMITS = { command: 100_000, pushOption: 1000, shallow: 100_000 };
 
 export function readReceiveSettings(config: GitConfig): ReceiveSettings {
   const fsckSeverities: Record<string, string> = {};
@@ -57,6 +62,11 @@ export function readReceiveSettings(config: GitConfig): ReceiveSettings {
     maxInputSize: config.getInt('receive.maxInputSize', 0),
     maxObjectSize: config.getInt('pushgate.maxObjectSize', 0),
     maxCommandBytes: config.getInt('pushgate.maxCommandBytes', 3 * 1024 * 1024),
+    limits: {
+      command: Math.max(0, config.getInt('pushgate.maxCommands', DEFAULT_RECEIVE_LIMITS.command)),
+      pushOption: Math.max(0, config.getInt('pushgate.maxPushOptions', DEFAULT_RECEIVE_LIMITS.pushOption)),
+      shallow: Math.max(0, config.getInt('pushgate.maxShallows', DEFAULT_RECEIVE_LIMITS.shallow)),
+    },
     fsckObjects: config.getBool('receive.fsckObjects', fsckDefault),
     fsckSeverities,
     hideRefs: [...config.getAll('transfer.hideRefs'), ...config.getAll('receive.hideRefs')],

@@ -28,6 +28,13 @@ export interface ServerOptions {
    */
   idleTimeoutSeconds?: number;
   /**
+   * Most bytes of an HTTP POST body, counted after gzip/deflate decoding,
+   * per service; 0 = no limit. Default: 64 MiB for `git-upload-pack` (fetch
+   * requests are wants and haves), none for `git-receive-pack` (the
+   * repository's `receive.maxInputSize` limits pushes). Beyond it: 413.
+   */
+  maxBodyBytes?: { 'git-upload-pack'?: number; 'git-receive-pack'?: number };
+  /**
    * Anyone may push (`--allow-anonymous-push`). Without accounts, pushes are
    * refused unless this is set; with accounts, it opens every repository the
    * server can see to anonymous read and push.

@@ -23,6 +23,8 @@ export async function encodeUploadAdvertisement(
   const entries = refs.head.oid ? [{ name: 'HEAD', oid: refs.head.oid }, ...refs.refs] : refs.refs;
   let first = true;
   for (const ref of entries) {
+    // A repository with many refs (and tags to peel) must not hold up the other requests either.
+    await ctx.slicer.tick();
     lines.push(pktLine(first ? `${ref.oid} ${ref.name}\0${caps}\n` : `${ref.oid} ${ref.name}\n`));
     first = false;
     const peeled = await refs.peel(ref.oid);

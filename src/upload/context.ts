@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ProtocolError } from '../errors.js';
 import { isOid } from '../objects/oid.js';
+import type { LineCounter } from '../protocol/line-limits.js';
 import type { PktLineReader } from '../protocol/pkt-line-reader.js';
+import type { TimeSlicer } from '../time-slice.js';
 import type { Repository } from '../repo/types.js';
 import type { SidebandWriter } from '../protocol/sideband-writer.js';
 import { CommitStore } from './commit-store.js';
@@ -24,6 +26,10 @@ export interface UploadContext {
   /** The repository's own shallow boundary (`<gitDir>/shallow`), usually empty. */
   repoShallow: Set<string>;
   stats: { objects: number; packBytes: number; wants: number; haves: number };
+  /** The session's counts of wants, haves and shallows against the limits (v0; each v2 request counts its own). */
+  counter: LineCounter;
+  /** Cuts the session's long loops into slices, so that other requests are not held up. */
+  slicer: TimeSlicer;
 }
 
 /** Commits listed in `<gitDir>/shallow`: a shallow repository's boundary. */
@@ -47,9 +53,10 @@ export async function peelToCommit(ctx: Pick<UploadContext, 'objects' | 'refs'>,
 }
 
 /** The wants that are commits (tags peeled), for shallow and negotiation. */
-export async function wantCommits(ctx: Pick<UploadContext, 'objects' | 'refs'>, wants: readonly string[]): Promise<string[]> {
+export async function wantCommits(ctx: Pick<UploadContext, 'objects' | 'refs' | 'slicer'>, wants: readonly string[]): Promise<string[]> {
   const result: string[] = [];
   for (const want of wants) {
+    await ctx.slicer.tick();
     const commit = await peelToCommit(ctx, want);
     if (commit) result.push(commit);
   }
@@ -60,6 +67,7 @@ export async function wantCommits(ctx: Pick<UploadContext, 'objects' | 'refs'>, 
 export async function resolveDeepenNot(ctx: UploadContext, names: readonly string[]): Promise<string[]> {
   const commits: string[] = [];
   for (const name of names) {
+    await ctx.slicer.tick();
     const candidates = [
       name,
       `refs/${name}`,

@@ -1,4 +1,5 @@
-import type { CommitStore } from './commit-store.js';
+import type { TimeSlicer } from '../time-slice.js';
+import type { CommitNode, CommitStore } from './commit-store.js';
 import type { UploadObjects } from './object-access.js';
 
 /**
@@ -11,8 +12,15 @@ export class CommonObjects {
   readonly haves: string[] = [];
   private readonly theyHave = new Set<string>();
   private oldestHave = 0;
-  /** Wants already known to reach something the client has (git's COMMON_KNOWN). */
-  private readonly settled = new Set<string>();
+  /**
+   * Commits known to reach something the client has (git's COMMON_KNOWN,
+   * for wants and everything between them and the common commits). Stays
+   * true: theyHave only grows and oldestHave only gets older.
+   */
+  private readonly reaching = new Set<string>();
+  /** Commits known not to reach it while theyHave has this size (reset when it grows). */
+  private notReaching = new Set<string>();
+  private notReachingAt = -1;
   /** theyHave's size when okToGiveUp last said no: nothing new, same answer. */
   private lastNo = -1;
 
@@ -20,6 +28,7 @@ export class CommonObjects {
     private readonly objects: UploadObjects,
     private readonly commits: CommitStore,
     private readonly wants: readonly string[],
+    private readonly slicer: TimeSlicer,
   ) {}
 
   /**
@@ -27,6 +36,7 @@ export class CommonObjects {
    * it adds to what we knew, 'known' when it was implied already.
    */
   async add(oid: string): Promise<'missing' | 'new' | 'known'> {
+    await this.slicer.tick();
     if (!(await this.objects.has(oid))) return 'missing';
     const commit = await this.commits.get(oid);
     let known = false;
@@ -49,33 +59,57 @@ export class CommonObjects {
   async okToGiveUp(): Promise<boolean> {
     if (this.haves.length === 0) return false;
     if (this.lastNo === this.theyHave.size) return false;
+    if (this.notReachingAt !== this.theyHave.size) {
+      this.notReaching = new Set();
+      this.notReachingAt = this.theyHave.size;
+    }
     for (const want of this.wants) {
-      if (this.settled.has(want)) continue;
-      if (!(await this.reachesCommon(want))) {
+      await this.slicer.tick();
+      if (this.reaching.has(want)) continue;
+      const start = await this.commits.get(want);
+      // Not a commit: its ancestry cannot tell, so it does not hold us up.
+      if (start && !(await this.reachesCommon(start))) {
         this.lastNo = this.theyHave.size;
         return false;
       }
-      this.settled.add(want);
+      this.reaching.add(want);
     }
     return true;
   }
 
-  private async reachesCommon(want: string): Promise<boolean> {
-    const start = await this.commits.get(want);
-    if (!start) return true; // not a commit: its ancestry cannot tell, so it does not hold us up
-    const seen = new Set<string>([want]);
-    const stack = [start];
-    while (stack.length > 0) {
-      const node = stack.pop()!;
-      if (this.theyHave.has(node.oid)) return true;
-      for (const parent of node.parents) {
-        if (seen.has(parent)) continue;
-        seen.add(parent);
-        if (this.theyHave.has(parent)) return true;
-        const next = await this.commits.get(parent);
-        if (next && next.date >= this.oldestHave) stack.push(next);
+  /**
+   * Depth first from `start` through commits no older than the oldest have,
+   * remembering the answer for every commit it settles, so that each commit
+   * is looked at once per state however many wants share its history (a
+   * walk per want would be quadratic in the wants).
+   */
+  private async reachesCommon(start: CommitNode): Promise<boolean> {
+    const stack: { node: CommitNode; next: number }[] = [{ node: start, next: 0 }];
+    const onStack = new Set<string>([start.oid]);
+    let found = this.theyHave.has(start.oid);
+    while (stack.length > 0 && !found) {
+      await this.slicer.tick();
+      const frame = stack[stack.length - 1]!;
+      const parent = frame.node.parents[frame.next++];
+      if (parent === undefined) {
+        // Every parent said no.
+        stack.pop();
+        onStack.delete(frame.node.oid);
+        this.notReaching.add(frame.node.oid);
+        continue;
       }
+      if (this.theyHave.has(parent) || this.reaching.has(parent)) {
+        found = true;
+        break;
+      }
+      if (this.notReaching.has(parent) || onStack.has(parent)) continue;
+      const next = await this.commits.get(parent);
+      if (!next || next.date < this.oldestHave) continue;
+      stack.push({ node: next, next: 0 });
+      onStack.add(next.oid);
     }
-    return false;
+    // Everything still on the stack leads to what was found.
+    if (found) for (const frame of stack) this.reaching.add(frame.node.oid);
+    return found;
   }
 }

@@ -1,6 +1,7 @@
 import { parseTag } from '../objects/tag.js';
 import type { Repository } from '../repo/types.js';
 import { isHiddenRef } from '../repo/hidden-refs.js';
+import { TimeSlicer } from '../time-slice.js';
 import type { UploadObjects } from './object-access.js';
 
 export interface VisibleRef {
@@ -47,7 +48,9 @@ export class RefView {
     const tips = new Set<string>();
     const hiddenTips = new Set<string>();
     if (head.oid) tips.add(head.oid);
+    const slicer = new TimeSlicer();
     for (const ref of await repo.refs.list()) {
+      await slicer.tick();
       if (isHiddenRef(ref.name, hideRefs)) {
         hiddenTips.add(ref.oid);
         continue;

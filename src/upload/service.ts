@@ -1,5 +1,7 @@
 import { PushgateError } from '../errors.js';
 import { ByteReader } from '../protocol/byte-reader.js';
+import { LineCounter } from '../protocol/line-limits.js';
+import { TimeSlicer } from '../time-slice.js';
 import { PktLineReader } from '../protocol/pkt-line-reader.js';
 import { encodeV2Capabilities } from '../protocol/v2-request.js';
 import { uploadV2Capabilities } from './capabilities.js';
@@ -64,6 +66,8 @@ export async function uploadPack(session: UploadPackSession): Promise<UploadPack
       reader: new PktLineReader(new ByteReader(withIdleTimeout(session.input, session.timeoutSeconds ?? 0)), MAX_REQUEST_BYTES),
       repoShallow: await readRepoShallow(repo),
       stats,
+      counter: new LineCounter(settings.limits),
+      slicer: new TimeSlicer(),
     };
     if (version === 2) await serveV2(ctx);
     else await serveV0(ctx, version === 1);

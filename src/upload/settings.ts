@@ -16,7 +16,12 @@ export interface UploadSettings {
   lsRefsUnborn: 'advertise' | 'allow' | 'ignore';
   /** zlib level for objects deflated afresh (pack.compression, core.compression). */
   compressionLevel: number;
+  /** Most lines of each kind one fetch request may carry (pushgate.maxWants, maxHaves, maxShallows); 0 = no limit. */
+  limits: { want: number; have: number; shallow: number };
 }
+
+/** Far above what real clients send (one want per ref fetched, haves in rounds of at most a few thousand). */
+export const DEFAULT_UPLOAD_LIMITS = { want: 100_000, have: 100_000, shallow: 100_000 };
 
 export function readUploadSettings(config: GitConfig): UploadSettings {
   const allowAnySha1 = config.getBool('uploadpack.allowAnySHA1InWant', false);
@@ -30,7 +35,17 @@ export function readUploadSettings(config: GitConfig): UploadSettings {
     keepAliveSeconds: Math.max(0, config.getInt('uploadpack.keepAlive', 5)),
     lsRefsUnborn: unborn === 'allow' || unborn === 'ignore' ? unborn : 'advertise',
     compressionLevel: clampLevel(config.getInt('pack.compression', core)),
+    limits: {
+      want: limit(config.getInt('pushgate.maxWants', DEFAULT_UPLOAD_LIMITS.want)),
+      have: limit(config.getInt('pushgate.maxHaves', DEFAULT_UPLOAD_LIMITS.have)),
+      shallow: limit(config.getInt('pushgate.maxShallows', DEFAULT_UPLOAD_LIMITS.shallow)),
+    },
   };
+}
+
+/** A count limit; 0 (or anything below) is none. */
+function limit(value: number): number {
+  return Math.max(0, value);
 }
 
 function clampLevel(level: number): number {

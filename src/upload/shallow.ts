@@ -1,5 +1,6 @@
 import { ProtocolError } from '../errors.js';
 import type { DeepenRequest } from '../protocol/upload-request.js';
+import type { TimeSlicer } from '../time-slice.js';
 import type { CommitStore } from './commit-store.js';
 
 /** `deepen 2147483647`: what `git fetch --unshallow` sends (git's INFINITE_DEPTH). */
@@ -28,6 +29,8 @@ export interface ShallowContext {
   deepenNotCommits: readonly string[];
   /** The repository's own `shallow` file. */
   repoShallow: ReadonlySet<string>;
+  /** The session's: the walks below take as long as the history, in slices. */
+  slicer: TimeSlicer;
 }
 
 /**
@@ -43,6 +46,7 @@ export async function planShallow(request: DeepenRequest, ctx: ShallowContext): 
   }
   const clientShallows: string[] = [];
   for (const oid of request.shallows) {
+    await ctx.slicer.tick();
     const object = await ctx.commits.objects.type(oid);
     if (object === null) continue; // not ours: nothing to say about it
     if (object !== 'commit') throw new ProtocolError(`invalid shallow object ${oid}`);
@@ -73,11 +77,13 @@ export async function planShallow(request: DeepenRequest, ctx: ShallowContext): 
   plan.send = true;
   const client = new Set(clientShallows);
   for (const oid of boundary.shallow) {
+    await ctx.slicer.tick();
     if (client.has(oid) || boundary.notShallow.has(oid)) continue;
     plan.shallow.push(oid);
     plan.grafts.add(oid);
   }
   for (const oid of clientShallows) {
+    await ctx.slicer.tick();
     if (!boundary.notShallow.has(oid)) continue;
     plan.unshallow.push(oid);
     const node = await ctx.commits.get(oid);
@@ -101,6 +107,7 @@ async function shallowByDepth(ctx: ShallowContext, heads: readonly string[], dep
     best.set(head, 0);
     stack.push({ oid: head, depth: 0 });
     while (stack.length > 0) {
+      await ctx.slicer.tick();
       const item = stack.pop()!;
       const node = await ctx.commits.get(item.oid);
       if (!node) continue;
@@ -132,6 +139,7 @@ async function shallowByRevList(ctx: ShallowContext, since: number) {
   const excluded = new Set<string>();
   const pending = [...ctx.deepenNotCommits];
   while (pending.length > 0) {
+    await ctx.slicer.tick();
     const oid = pending.pop()!;
     if (excluded.has(oid)) continue;
     excluded.add(oid);
@@ -142,6 +150,7 @@ async function shallowByRevList(ctx: ShallowContext, since: number) {
   const order: string[] = [];
   const stack = [...ctx.wantCommits];
   while (stack.length > 0) {
+    await ctx.slicer.tick();
     const oid = stack.pop()!;
     if (kept.has(oid) || excluded.has(oid)) continue;
     const node = await ctx.commits.get(oid);
@@ -152,11 +161,13 @@ async function shallowByRevList(ctx: ShallowContext, since: number) {
   }
   if (kept.size === 0) throw new ProtocolError('no commits selected for shallow requests');
   const shallow = new Set<string>();
+  const notShallow = new Set<string>();
   for (const oid of order) {
+    await ctx.slicer.tick();
     const node = ctx.commits.peek(oid)!;
     const parents = ctx.repoShallow.has(oid) ? [] : node.parents;
     if (parents.some((parent) => !kept.has(parent))) shallow.add(oid);
+    else notShallow.add(oid);
   }
-  const notShallow = new Set([...kept].filter((oid) => !shallow.has(oid)));
   return { shallow, notShallow };
 }

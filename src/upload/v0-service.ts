@@ -19,7 +19,7 @@ export async function serveV0(ctx: UploadContext, version1: boolean): Promise<vo
     await channel.write(await encodeUploadAdvertisement(ctx, { version1, advertiseOnly: !!session.advertiseOnly }));
     if (session.advertiseOnly) return;
   }
-  const request = await readUploadRequest(ctx.reader, ctx.repo.algo);
+  const request = await readUploadRequest(ctx.reader, ctx.repo.algo, { counter: ctx.counter });
   if (!request || request.wants.length === 0) return;
   ctx.stats.wants = request.wants.length;
   await checkWants(ctx, request.wants, !!session.statelessRpc);
@@ -30,6 +30,7 @@ export async function serveV0(ctx: UploadContext, version1: boolean): Promise<vo
     wantCommits: await wantCommits(ctx, request.wants),
     deepenNotCommits: await resolveDeepenNot(ctx, request.deepenNot),
     repoShallow: ctx.repoShallow,
+    slicer: ctx.slicer,
   });
   if (shallow.send) {
     await channel.packets([
@@ -76,14 +77,14 @@ async function negotiate(ctx: UploadContext, request: UploadRequest, wants: stri
   const caps = request.capabilities;
   const multiAck = caps.has('multi_ack_detailed') ? 2 : caps.has('multi_ack') ? 1 : 0;
   const noDone = caps.has('no-done');
-  const common = new CommonObjects(ctx.objects, ctx.commits, await wantCommits(ctx, wants));
+  const common = new CommonObjects(ctx.objects, ctx.commits, await wantCommits(ctx, wants), ctx.slicer);
   let gotCommon = false;
   let gotOther = false;
   let sentReady = false;
   let last = '';
   const out: string[] = [];
   for (;;) {
-    const line = await readNegotiationLine(ctx.reader, ctx.repo.algo);
+    const line = await readNegotiationLine(ctx.reader, ctx.repo.algo, ctx.counter);
     if (line.kind === 'eof') {
       // A stateless client may stop after the shallow list; a stateful one just went away.
       return null;

@@ -1,4 +1,5 @@
 import { parseFetchArguments } from '../protocol/v2-fetch-request.js';
+import { LineCounter } from '../protocol/line-limits.js';
 import { SIDEBAND_64K } from '../protocol/sideband-writer.js';
 import { resolveDeepenNot, wantCommits, type UploadContext } from './context.js';
 import { CommonObjects } from './negotiation.js';
@@ -12,7 +13,8 @@ import { checkWants } from './want-check.js';
  * shallow-info and packfile sections. The pack is always on side-band-64k.
  */
 export async function serveFetch(ctx: UploadContext, args: readonly string[]): Promise<void> {
-  const request = parseFetchArguments(args, ctx.repo.algo);
+  // Each v2 request stands alone (a client repeats its wants and common haves), and so do its counts.
+  const request = await parseFetchArguments(args, ctx.repo.algo, new LineCounter(ctx.settings.limits));
   const { channel } = ctx;
   if (request.wants.length === 0 && !request.waitForDone) return;
   ctx.stats.wants = request.wants.length;
@@ -24,13 +26,14 @@ export async function serveFetch(ctx: UploadContext, args: readonly string[]): P
     wantCommits: await wantCommits(ctx, request.wants),
     deepenNotCommits: await resolveDeepenNot(ctx, request.deepenNot),
     repoShallow: ctx.repoShallow,
+    slicer: ctx.slicer,
   };
   let shallow = await planShallow(request, shallowContext);
   if (!shallow.send && ctx.repoShallow.size > 0)
     shallow = await planShallow({ ...request, depth: INFINITE_DEPTH }, shallowContext);
   const wants = [...request.wants, ...shallow.extraWants];
 
-  const common = new CommonObjects(ctx.objects, ctx.commits, await wantCommits(ctx, wants));
+  const common = new CommonObjects(ctx.objects, ctx.commits, await wantCommits(ctx, wants), ctx.slicer);
   if (request.haves.length > 0) {
     const acks: string[] = [];
     for (const have of request.haves) if ((await common.add(have)) !== 'missing') acks.push(have);

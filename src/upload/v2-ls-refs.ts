@@ -7,7 +7,7 @@ import type { UploadContext } from './context.js';
  * symref targets and peeled tags on request.
  */
 export async function serveLsRefs(ctx: UploadContext, args: readonly string[]): Promise<void> {
-  const request = parseLsRefsArguments(args, ctx.settings.lsRefsUnborn !== 'ignore');
+  const request = await parseLsRefsArguments(args, ctx.settings.lsRefsUnborn !== 'ignore');
   const { refs } = ctx;
   const matches = (name: string) => request.prefixes.length === 0 || request.prefixes.some((prefix) => name.startsWith(prefix));
   const lines: string[] = [];
@@ -25,6 +25,8 @@ export async function serveLsRefs(ctx: UploadContext, args: readonly string[]): 
     else if (request.unborn && request.symrefs && refs.head.target) await line('HEAD', undefined, refs.head.target);
   }
   for (const ref of refs.refs) {
+    // Each ref is matched against every prefix (up to 65,535 of them).
+    await ctx.slicer.tick(1 + request.prefixes.length / 64);
     if (!matches(ref.name)) continue;
     await line(ref.name, ref.oid, request.symrefs ? await ctx.repo.refs.readSymbolic(ref.name) : undefined);
   }

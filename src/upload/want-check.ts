@@ -13,8 +13,11 @@ function notOurRef(oid: string): ProtocolError {
  * check; allowTipSHA1InWant lets hidden tips count.
  */
 export async function checkWants(ctx: UploadContext, wants: readonly string[], reachableAllowed: boolean): Promise<void> {
-  const { settings, refs } = ctx;
-  for (const want of wants) if (!(await ctx.objects.has(want))) throw notOurRef(want);
+  const { settings, refs, slicer } = ctx;
+  for (const want of wants) {
+    await slicer.tick();
+    if (!(await ctx.objects.has(want))) throw notOurRef(want);
+  }
   if (settings.allowAnySha1) return;
   const allowHidden = settings.allowTipSha1 || settings.allowReachableSha1;
   const others = wants.filter((want) => !refs.isTip(want, allowHidden));
@@ -22,6 +25,7 @@ export async function checkWants(ctx: UploadContext, wants: readonly string[], r
   if (!reachableAllowed && !settings.allowReachableSha1) throw notOurRef(others[0]!);
   const targets = new Set<string>();
   for (const want of others) {
+    await slicer.tick();
     if ((await ctx.objects.type(want)) !== 'commit') throw notOurRef(want);
     targets.add(want);
   }
@@ -29,10 +33,12 @@ export async function checkWants(ctx: UploadContext, wants: readonly string[], r
   const seen = new Set<string>();
   const stack: string[] = [];
   for (const tip of tips) {
+    await slicer.tick();
     const commit = await peelToCommit(ctx, tip);
     if (commit) stack.push(commit);
   }
   while (stack.length > 0 && targets.size > 0) {
+    await slicer.tick();
     const oid = stack.pop()!;
     if (seen.has(oid)) continue;
     seen.add(oid);

@@ -1,5 +1,6 @@
 import { PushgateError } from '../../errors.js';
 import { ByteReader } from '../../protocol/byte-reader.js';
+import { LineCounter } from '../../protocol/line-limits.js';
 import { pktLine } from '../../protocol/pkt-line.js';
 import { PktLineReader } from '../../protocol/pkt-line-reader.js';
 import { readPushOptions, readUpdateRequest } from '../../protocol/update-request.js';
@@ -19,8 +20,9 @@ export async function readCommands(push: Push): Promise<ByteReader | null> {
   const { session, settings } = push;
   const bytes = new ByteReader(session.input);
   const packets = new PktLineReader(bytes, settings.maxCommandBytes);
+  const counter = new LineCounter(settings.limits);
   try {
-    push.request = (await readUpdateRequest(packets, push.repo.algo)) ?? undefined;
+    push.request = (await readUpdateRequest(packets, push.repo.algo, counter)) ?? undefined;
   } catch (err) {
     await failConnection(push, err);
     return null;
@@ -35,7 +37,7 @@ export async function readCommands(push: Push): Promise<ByteReader | null> {
   });
   push.commands = push.request.commands.map((c) => new ReceiveCommand(c.refName, c.oldOid, c.newOid));
   try {
-    if (caps.has('push-options') && settings.advertisePushOptions) push.pushOptions = await readPushOptions(packets);
+    if (caps.has('push-options') && settings.advertisePushOptions) push.pushOptions = await readPushOptions(packets, counter);
   } catch (err) {
     await failConnection(push, err);
     return null;

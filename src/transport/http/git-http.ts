@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { PassThrough, pipeline, type Readable, type Writable } from 'node:stream';
-import { createGunzip, createInflate } from 'node:zlib';
+import type { Readable, Writable } from 'node:stream';
 import type { AuditSink } from '../../audit-record.js';
 import type { Identity } from '../../identity.js';
 import { recordRefusedAttempt } from '../../receive/push-record.js';
 import type { Access, AccessControl } from '../../auth/access.js';
 import { resolveRepoPath } from '../repo-path.js';
 import { parseGitHttpPath } from './git-paths.js';
+import { RequestBody } from './request-body.js';
 
 /** One git service reachable over smart HTTP (receive-pack; upload-pack later). */
 export interface GitHttpService {
@@ -35,7 +35,18 @@ export interface GitHttpOptions {
   audit?: AuditSink;
   services: GitHttpService[];
   realm?: string;
+  /** Most bytes of a POST body, after decoding, per service; 0 = no limit. Defaults: DEFAULT_BODY_LIMITS. */
+  maxBodyBytes?: Partial<Record<GitHttpService['name'], number>>;
 }
+
+/**
+ * A fetch request is wants and haves: 64 MiB is far beyond any real one. A
+ * push is as big as its pack: the repository's receive.maxInputSize limits it.
+ */
+export const DEFAULT_BODY_LIMITS: Record<GitHttpService['name'], number> = {
+  'git-upload-pack': 64 * 1024 * 1024,
+  'git-receive-pack': 0,
+};
 
 const NO_CACHE = {
   expires: 'Fri, 01 Jan 1980 00:00:00 GMT',
@@ -89,13 +100,21 @@ export async function gitHttp(app: FastifyInstance, options: GitHttpOptions): Pr
     }
     const target = await authorize(request, reply, endpoint.repo, service, options);
     if (!target) return reply;
-    const input = decodedBody(request);
-    if (!input) return sendText(reply, 415, `Unsupported Content-Encoding: '${request.headers['content-encoding']}'`);
+    const limit = options.maxBodyBytes?.[service.name] ?? DEFAULT_BODY_LIMITS[service.name];
+    const body = RequestBody.open(request.raw, reply.raw, limit);
+    if (!body) return sendText(reply, 415, `Unsupported Content-Encoding: '${request.headers['content-encoding']}'`);
     reply.hijack();
-    reply.raw.writeHead(200, { 'content-type': `application/x-${service.name}-result`, ...NO_CACHE });
-    await runService(request, reply, () =>
-      service.rpc({ ...target, input, output: reply.raw, request, gitProtocol: gitProtocolOf(request) }),
-    );
+    // The status line goes out with the first byte of the answer: until then a broken body can still be a 400.
+    reply.raw.statusCode = 200;
+    reply.raw.setHeader('content-type', `application/x-${service.name}-result`);
+    for (const [name, value] of Object.entries(NO_CACHE)) reply.raw.setHeader(name, value);
+    try {
+      await runService(request, reply, () =>
+        service.rpc({ ...target, input: body.stream, output: reply.raw, request, gitProtocol: gitProtocolOf(request) }),
+      );
+    } finally {
+      body.finish();
+    }
   });
 }
 
@@ -166,20 +185,6 @@ function basicCredentials(header: string | undefined): { user: string; password:
 function gitProtocolOf(request: FastifyRequest): string | undefined {
   const value = request.headers['git-protocol'];
   return typeof value === 'string' ? value : undefined;
-}
-
-/** The request body, inflated if the client compressed it (JGit gzips; git does not for push). */
-function decodedBody(request: FastifyRequest): Readable | null {
-  const body = request.body as Readable;
-  const encoding = (request.headers['content-encoding'] ?? '').toLowerCase();
-  if (!encoding || encoding === 'identity') return body;
-  const decoder = encoding === 'gzip' || encoding === 'x-gzip' ? createGunzip() : encoding === 'deflate' ? createInflate() : null;
-  if (!decoder) return null;
-  const out = new PassThrough();
-  pipeline(body, decoder, out, (err) => {
-    if (err) request.log.warn({ err: err.message }, 'request body could not be decoded');
-  });
-  return out;
 }
 
 /** git's clients show a text/plain error body line by line as `remote:`. */
