@@ -22,6 +22,11 @@ export interface ReceiveSettings {
   /** Bytes of commands + push options before the push is refused (pushgate.maxCommandBytes). */
   maxCommandBytes: number;
   fsckObjects: boolean;
+  /**
+   * pushgate.safeTrees (default on): trees and special blobs that attack a
+   * checkout are refused even with receive.fsckObjects off (CHECKOUT_SAFETY_IDS).
+   */
+  safeTrees: boolean;
   /** receive.fsck.<msg-id> = error|warn|ignore. */
   fsckSeverities: Record<string, string>;
   hideRefs: string[];
@@ -58,6 +63,7 @@ export function readReceiveSettings(config: GitConfig): ReceiveSettings {
     maxObjectSize: config.getInt('pushgate.maxObjectSize', 0),
     maxCommandBytes: config.getInt('pushgate.maxCommandBytes', 3 * 1024 * 1024),
     fsckObjects: config.getBool('receive.fsckObjects', fsckDefault),
+    safeTrees: config.getBool('pushgate.safeTrees', true),
     fsckSeverities,
     hideRefs: [...config.getAll('transfer.hideRefs'), ...config.getAll('receive.hideRefs')],
     namespaceRules: config.getBool('pushgate.namespaceRules', false),
