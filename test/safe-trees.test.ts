@@ -64,15 +64,29 @@ interface Variant {
 
 const longLine = `*.txt ${'a'.repeat(3000)}\n`;
 const variants: Variant[] = [
-  ...['.git', '.GIT', '.Git', 'git~1', '.git.', '.git ', '.git...', '.g\u200cit', '\u200c.git\u200d', '.git\ufeff'].map((name) => ({
-    name: `a directory named ${JSON.stringify(name)}`,
-    entries: [dirEntry(name)],
+  ...['.git', '.GIT', '.Git', 'git~1', '.git.', '.git ', '.git...', '.g\u200cit', '\u200c.git\u200d', '.git\ufeff'].map(
+    (name) => ({
+      name: `a directory named ${JSON.stringify(name)}`,
+      entries: [dirEntry(name)],
+      object: 'tree',
+      message: "hasDotgit: contains '.git'",
+      stockRefuses: true,
+    }),
+  ),
+  {
+    name: 'a file named .git',
+    entries: [file('.git')],
     object: 'tree',
     message: "hasDotgit: contains '.git'",
     stockRefuses: true,
-  })),
-  { name: 'a file named .git', entries: [file('.git')], object: 'tree', message: "hasDotgit: contains '.git'", stockRefuses: true },
-  { name: "an entry named '..'", entries: [dirEntry('..')], object: 'tree', message: "hasDotdot: contains '..'", stockRefuses: true },
+  },
+  {
+    name: "an entry named '..'",
+    entries: [dirEntry('..')],
+    object: 'tree',
+    message: "hasDotdot: contains '..'",
+    stockRefuses: true,
+  },
   { name: "an entry named '.'", entries: [dirEntry('.')], object: 'tree', message: "hasDot: contains '.'", stockRefuses: true },
   {
     name: 'a symlinked .gitmodules',
@@ -111,10 +125,26 @@ const variants: Variant[] = [
   },
 ];
 for (const [name, text, message] of [
-  ['a submodule url starting with -', '[submodule "x"]\n\tpath = x\n\turl = --upload-pack=touch /tmp/pwned\n', 'gitmodulesUrl: disallowed submodule url: --upload-pack=touch /tmp/pwned'],
-  ['a submodule path starting with -', '[submodule "x"]\n\tpath = -x\n\turl = https://example.com/x\n', 'gitmodulesPath: disallowed submodule path: -x'],
-  ['a submodule name with ..', '[submodule "../../hooks"]\n\tpath = x\n\turl = https://example.com/x\n', 'gitmodulesName: disallowed submodule name: ../../hooks'],
-  ['a submodule update command', '[submodule "x"]\n\tpath = x\n\turl = https://example.com/x\n\tupdate = !touch /tmp/pwned\n', 'gitmodulesUpdate: disallowed submodule update setting: !touch /tmp/pwned'],
+  [
+    'a submodule url starting with -',
+    '[submodule "x"]\n\tpath = x\n\turl = --upload-pack=touch /tmp/pwned\n',
+    'gitmodulesUrl: disallowed submodule url: --upload-pack=touch /tmp/pwned',
+  ],
+  [
+    'a submodule path starting with -',
+    '[submodule "x"]\n\tpath = -x\n\turl = https://example.com/x\n',
+    'gitmodulesPath: disallowed submodule path: -x',
+  ],
+  [
+    'a submodule name with ..',
+    '[submodule "../../hooks"]\n\tpath = x\n\turl = https://example.com/x\n',
+    'gitmodulesName: disallowed submodule name: ../../hooks',
+  ],
+  [
+    'a submodule update command',
+    '[submodule "x"]\n\tpath = x\n\turl = https://example.com/x\n\tupdate = !touch /tmp/pwned\n',
+    'gitmodulesUpdate: disallowed submodule update setting: !touch /tmp/pwned',
+  ],
 ] as const) {
   const { entry, blob } = await gitmodules(text);
   variants.push({ name, entries: [entry], object: blob, message, stockRefuses: true });
@@ -252,7 +282,7 @@ t.test('with receive.fsckObjects off, other fsck classes are not checked', async
   t.match(r.stderr, 'zeroPaddedFilemode');
 });
 
-t.test('above receive.unpackLimit (index-pack) the lines are still git\'s', async (t) => {
+t.test("above receive.unpackLimit (index-pack) the lines are still git's", async (t) => {
   const repo = await newRepo({ 'receive.unpackLimit': '1' });
   const stockIndexPack = path.join(dir, 'stock-index-pack.git');
   await gitOk(['init', '-q', '--bare', '-b', 'main', stockIndexPack]);

@@ -79,10 +79,7 @@ async function unpackIntoQuarantine(options: {
 
   const progress = options.quiet ? undefined : new ResolvingProgress(writer);
   const checks = fsckOptions(settings, writer);
-  const pushed = new PushedObjects(
-    quarantine.objects.algo,
-    checks && { options: checks, deferSpecialBlobs: unpackObjects },
-  );
+  const pushed = new PushedObjects(quarantine.objects.algo, checks && { options: checks, deferSpecialBlobs: unpackObjects });
   try {
     const result = await indexPack({
       input: packBytes(),
