@@ -97,6 +97,8 @@ try {
     });
     await quarantine.objects.refresh();
     const update = { refName: 'refs/heads/main', oldOid: base ?? '0'.repeat(40), newOid: top };
+    // The refs before the push: the content rules judge what the update adds to the refs they cover.
+    const refs = await repo.refs.list();
 
     const ours = [];
     let stats;
@@ -107,6 +109,7 @@ try {
         rules,
         objects: quarantine.objects,
         isNew: (oid) => quarantine.isIncoming(oid),
+        refs,
       });
       ours.push(ms(process.hrtime.bigint() - started));
       if (result.verdicts[0]) throw new Error(`unexpected refusal: ${result.verdicts[0].reason}`);
@@ -130,6 +133,7 @@ try {
         objects: quarantine.objects,
         isNew: (oid) => quarantine.isIncoming(oid),
         knownSize: (oid) => sizes.get(oid),
+        refs,
       });
       withSizes.push(ms(process.hrtime.bigint() - started));
     }

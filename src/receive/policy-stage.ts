@@ -81,6 +81,8 @@ async function runProtectionRules(ctx: PolicyStageContext, refused: Set<ReceiveC
     objects: ctx.objects,
     isNew,
     knownSize: ctx.objectSizes,
+    // What the rules already cover: commits staged elsewhere are judged when they reach a covered ref.
+    refs: await session.repo.refs.list(),
   });
   const verdicts = pending.map((command) => all.find((verdict, i) => verdict && updates[i]!.command === command) ?? null);
   pending.forEach((command, i) => {
