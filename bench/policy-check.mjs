@@ -82,21 +82,30 @@ try {
     `corpus ${path.basename(corpus)}: ${history} commits reachable from HEAD (${firstParents.length} on the first-parent line)\n`,
   );
 
-  /** Repository with history up to `base`, and the commits base..top in a quarantine. */
-  async function measure(label, base, top) {
+  /**
+   * Repository with history up to `base`, and the commits base..top in a
+   * quarantine; or, `staged`, already in the repository on refs/scratch/tmp
+   * (pushed there first, where no rule applies) with nothing in the quarantine.
+   */
+  async function measure(label, base, top, { staged = false } = {}) {
     const gitDir = path.join(work, `${label.replace(/\W+/g, '-')}.git`);
     execFileSync('git', ['init', '-q', '--bare', gitDir], { env });
     if (base) git(full, ['push', '-q', gitDir, `${base}:refs/heads/main`]);
+    if (staged) git(full, ['push', '-q', gitDir, `${top}:refs/scratch/tmp`]);
     const newCommits = Number(git(full, ['rev-list', '--count', top, ...(base ? [`^${base}`] : [])]).trim());
     const below = base ? Number(git(full, ['rev-list', '--count', base]).trim()) : 0;
 
     const repo = await openRepository(gitDir);
     const quarantine = await repo.createQuarantine();
-    git(full, ['pack-objects', '-q', '--revs', path.join(quarantine.packDir, 'pack')], {
-      input: `${top}\n${base ? `^${base}\n` : ''}`,
-    });
+    if (!staged) {
+      git(full, ['pack-objects', '-q', '--revs', path.join(quarantine.packDir, 'pack')], {
+        input: `${top}\n${base ? `^${base}\n` : ''}`,
+      });
+    }
     await quarantine.objects.refresh();
     const update = { refName: 'refs/heads/main', oldOid: base ?? '0'.repeat(40), newOid: top };
+    // The refs before the push: the content rules judge what the update adds to the refs they cover.
+    const refs = await repo.refs.list();
 
     const ours = [];
     let stats;
@@ -107,6 +116,7 @@ try {
         rules,
         objects: quarantine.objects,
         isNew: (oid) => quarantine.isIncoming(oid),
+        refs,
       });
       ours.push(ms(process.hrtime.bigint() - started));
       if (result.verdicts[0]) throw new Error(`unexpected refusal: ${result.verdicts[0].reason}`);
@@ -130,6 +140,7 @@ try {
         objects: quarantine.objects,
         isNew: (oid) => quarantine.isIncoming(oid),
         knownSize: (oid) => sizes.get(oid),
+        refs,
       });
       withSizes.push(ms(process.hrtime.bigint() - started));
     }
@@ -139,7 +150,7 @@ try {
     const stock = [];
     for (let i = 0; i < runs; i++) {
       const started = process.hrtime.bigint();
-      const commits = git(gitDir, ['rev-list', top, '--not', '--all'], { env: hookEnv });
+      const commits = git(gitDir, ['rev-list', top, '--not', '--exclude=refs/scratch/*', '--all'], { env: hookEnv });
       if (base) git(gitDir, ['merge-base', '--is-ancestor', base, top], { env: hookEnv });
       git(gitDir, ['log', '--format=%H %P%n%B', '--no-walk', '--stdin'], { env: hookEnv, input: commits });
       const raw = git(gitDir, ['diff-tree', '--stdin', '-r', '-c', '--root', '--raw', '--no-commit-id'], {
@@ -182,6 +193,8 @@ try {
     await measure('100, near the root', firstParents[firstParents.length - 150], firstParents[firstParents.length - 250]),
   );
   rows.push(await measure('everything (new repo)', undefined, tip));
+  // Staged first on a ref no rule covers: nothing arrives, the rules still judge the added commits.
+  for (const n of [100, 1000]) rows.push(await measure(`last ${n}, staged`, firstParents[n], tip, { staged: true }));
 
   // What walking the whole history costs (a check that did not stop at the quarantine).
   const repo = await openRepository(full);

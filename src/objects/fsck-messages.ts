@@ -71,6 +71,38 @@ export type FsckMessageId = keyof typeof FSCK_MESSAGE_LEVELS;
 
 export type FsckOverride = 'error' | 'warn' | 'ignore';
 
+/**
+ * The classes that protect a checkout rather than the object format:
+ * names a checkout would write into `.git` or outside the work tree (case,
+ * NTFS and HFS+ variants included), `.gitmodules` that would run commands
+ * or escape `.git/modules` (CVE-2018-11235, -17456, 2019-19604), in-tree
+ * config files that are symlinks, and `.gitattributes` that overflow older
+ * parsers (CVE-2022-23521). pushgate refuses them by default even with
+ * receive.fsckObjects off (pushgate.safeTrees), as hosting services do.
+ * gitmodulesParse is left out on purpose: a blob git cannot parse is not
+ * used by its submodule code either, and git itself only reports it.
+ */
+export const CHECKOUT_SAFETY_IDS: ReadonlySet<FsckMessageId> = new Set<FsckMessageId>([
+  'hasDot',
+  'hasDotdot',
+  'hasDotgit',
+  'gitmodulesSymlink',
+  'gitmodulesName',
+  'gitmodulesUrl',
+  'gitmodulesPath',
+  'gitmodulesUpdate',
+  'gitmodulesBlob',
+  'gitmodulesLarge',
+  'gitmodulesMissing',
+  'gitattributesSymlink',
+  'gitattributesBlob',
+  'gitattributesLarge',
+  'gitattributesLineLength',
+  'gitattributesMissing',
+  'gitignoreSymlink',
+  'mailmapSymlink',
+]);
+
 const BY_LOWERCASE = new Map<string, FsckMessageId>(
   (Object.keys(FSCK_MESSAGE_LEVELS) as FsckMessageId[]).map((id) => [id.toLowerCase(), id]),
 );

@@ -1,4 +1,4 @@
-import { FSCK_MESSAGE_LEVELS, type FsckMessageId, type FsckOverride } from './fsck-messages.js';
+import { CHECKOUT_SAFETY_IDS, FSCK_MESSAGE_LEVELS, type FsckMessageId, type FsckOverride } from './fsck-messages.js';
 
 export interface FsckOptions {
   /** git's --strict: warnings count as errors (receive.fsckObjects runs strict). */
@@ -7,6 +7,10 @@ export interface FsckOptions {
   overrides?: Partial<Record<FsckMessageId, FsckOverride>>;
   /** Objects not to report on (`receive.fsck.skipList`). */
   skip?: ReadonlySet<string>;
+  /** The checkout-safety classes (CHECKOUT_SAFETY_IDS) are errors unless an override says otherwise. */
+  safeTrees?: boolean;
+  /** Only the checkout-safety classes are checked (receive.fsckObjects off); commits and tags are not read. */
+  safeTreesOnly?: boolean;
 }
 
 export interface FsckFinding {
@@ -33,7 +37,10 @@ export class FsckReporter {
 
   levelOf(id: FsckMessageId): 'error' | 'warn' | 'ignore' {
     const override = this.options.overrides?.[id];
+    const safety = CHECKOUT_SAFETY_IDS.has(id);
+    if (this.options.safeTreesOnly && !safety) return 'ignore';
     if (override) return override;
+    if (this.options.safeTrees && safety) return 'error';
     const level = FSCK_MESSAGE_LEVELS[id];
     if (level === 'fatal' || level === 'error') return 'error';
     if (level === 'warn') return this.options.strict ? 'error' : 'warn';

@@ -23,6 +23,12 @@ export class FsckSession {
   constructor(
     readonly algo: HashAlgorithm,
     readonly options: FsckOptions = {},
+    /**
+     * Leave every special blob to finish(), as unpack-objects does (it checks
+     * objects only once all are in); index-pack checks a blob as it comes
+     * when a tree already named it.
+     */
+    private readonly deferSpecialBlobs = false,
   ) {}
 
   check(oid: string, type: ObjectType, data: Buffer): FsckFinding[] {
@@ -31,7 +37,9 @@ export class FsckSession {
       fsckTreeEntries(data, this.algo, reporter, this.options.strict === true, this.special);
       return reporter.findings;
     }
-    if (type === 'blob') return this.checkSpecialBlob(oid, data);
+    if (type === 'blob') return this.deferSpecialBlobs ? [] : this.checkSpecialBlob(oid, data);
+    // No checkout-safety class is about commits or tags: skip parsing them.
+    if (this.options.safeTreesOnly) return [];
     return fsckObject(type, data, this.algo, this.options, oid);
   }
 

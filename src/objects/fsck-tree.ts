@@ -1,6 +1,14 @@
 import type { FsckReporter } from './fsck-reporter.js';
 import { hashLength, type HashAlgorithm } from './oid.js';
-import { isDotgitattributes, isDotgitignore, isDotgitmodules, isDotmailmap, isHfsDotgit, isNtfsDotgit } from './special-names.js';
+import {
+  isDotgitattributes,
+  isDotgitignore,
+  isDotgitmodules,
+  isDotmailmap,
+  isHfsDotgit,
+  isNtfsDotgit,
+  mayBeSpecialName,
+} from './special-names.js';
 
 /** Blobs a tree names as .gitmodules / .gitattributes; their content is checked once all objects are known. */
 export interface SpecialBlobs {
@@ -59,9 +67,11 @@ export function fsckTreeEntries(
     flags.fullPathname ||= name.includes('/');
     flags.hasDot ||= name === '.';
     flags.hasDotdot ||= name === '..';
-    flags.hasDotgit ||= isHfsDotgit(utf8Name) || name.split('\\').some((part) => isNtfsDotgit(part));
+    if (mayBeSpecialName(utf8Name)) {
+      flags.hasDotgit ||= isHfsDotgit(utf8Name) || name.split('\\').some((part) => isNtfsDotgit(part));
+      checkSpecialName(utf8Name, entry, reporter, special);
+    }
     flags.zeroPaddedFilemode ||= entry.modeText.startsWith('0');
-    checkSpecialName(utf8Name, entry, reporter, special);
     if (!STANDARD_MODES.has(entry.mode) && !(entry.mode === 0o100664 && !strict)) flags.badFilemode = true;
     if (seen.has(name)) flags.duplicateEntries = true;
     seen.add(name);

@@ -31,11 +31,27 @@ function ntfsSegment(name: string): string {
   return cut < 0 ? name : name.slice(0, cut);
 }
 
+// One pattern per special name, built once: trees have many entries and every one is asked.
+const ntfsPatterns = new Map<string, RegExp>();
+
 function ntfsMatches(name: string, longName: string, shortPrefixes: string[]): boolean {
-  const segment = ntfsSegment(name).toLowerCase();
-  const tail = '[ .]*(:.*)?$';
-  if (new RegExp(`^\\.${longName}${tail}`).test(segment)) return true;
-  return shortPrefixes.some((prefix) => new RegExp(`^${prefix}~[1-4]${tail}`).test(segment));
+  let pattern = ntfsPatterns.get(longName);
+  if (!pattern) {
+    const tail = '[ .]*(:.*)?$';
+    pattern = new RegExp(`^(\\.${longName}|(${shortPrefixes.join('|')})~[1-4])${tail}`);
+    ntfsPatterns.set(longName, pattern);
+  }
+  return pattern.test(ntfsSegment(name).toLowerCase());
+}
+
+/**
+ * Whether a name can be any of the names below at all: each starts with
+ * `.`, `g` or `m` (8.3 short names: `git~1`, `gitmod~1`, `mailma~1`) unless
+ * HFS+-ignorable code points (non-ASCII) come first, and a backslash starts
+ * another NTFS segment. Lets a tree check skip ordinary names, nearly all.
+ */
+export function mayBeSpecialName(name: string): boolean {
+  return /^[.gGmM]|[\\\u0080-\uffff]/.test(name);
 }
 
 export function isHfsDotgit(name: string): boolean {

@@ -4,7 +4,7 @@ import { HistoryReader, type ReadStats } from './history-reader.js';
 import type { RefUpdateInput } from './namespace-rules.js';
 import type { PolicyIdentity } from './checks.js';
 import type { ProtectionRule } from '../protection-rule.js';
-import { PushAnalysis } from './push-analysis.js';
+import { PushAnalysis, type RefState } from './push-analysis.js';
 
 export interface CheckUpdatesInput {
   updates: readonly RefUpdateInput[];
@@ -12,8 +12,17 @@ export interface CheckUpdatesInput {
   identity?: PolicyIdentity;
   /** Every object the push can reach: the quarantine layered over the repository. */
   objects: ObjectReader;
-  /** Whether an object is new (arrived with the push); the walks stop at the first one that is not. */
+  /**
+   * Whether an object arrived with the push (is in the quarantine): such a
+   * commit is in no ref's history yet, which spares asking the refs about it.
+   */
   isNew(oid: string): Promise<boolean>;
+  /**
+   * The repository's refs before the push. A content rule judges the commits
+   * an update adds to what the rule covers: those reachable from no ref the
+   * rule's pattern matches (nor from the old tip), however they arrived.
+   */
+  refs?: readonly RefState[];
   /**
    * Sizes of pushed objects when already known (the indexer has every object
    * in hand); without it blob sizes are read from the object store.
@@ -28,7 +37,7 @@ export interface CheckUpdatesInput {
  */
 export async function checkUpdates(input: CheckUpdatesInput): Promise<{ verdicts: (Refusal | null)[]; stats: ReadStats }> {
   const history = new HistoryReader(input.objects);
-  const analysis = new PushAnalysis(history, input.isNew, input.knownSize?.bind(input));
+  const analysis = new PushAnalysis(history, input.isNew, input.knownSize?.bind(input), input.refs);
   const verdicts: (Refusal | null)[] = [];
   for (const update of input.updates) verdicts.push(await evaluateRules(update, input.rules, input.identity, analysis));
   return { verdicts, stats: history.stats };

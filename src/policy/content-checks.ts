@@ -14,13 +14,14 @@ export interface ContentCheckContext {
 type Check = (ctx: ContentCheckContext) => Promise<Problem | null>;
 
 /**
- * Checks about what an update brings: its new commits (reachable from the
- * new tip and new to the repository) and the files they add or modify.
- * Deletions bring nothing.
+ * Checks about what an update brings: the commits it adds to what the rule
+ * covers (reachable from the new tip, not from the old tip nor from a ref
+ * the rule's pattern matches; PushAnalysis.addedCommits) and the files they
+ * add or modify, wherever their objects came from. Deletions bring nothing.
  */
 export const contentChecks: Record<ContentCheck, Check> = {
   async linearHistory({ rule, update, analysis }) {
-    for (const commit of await newCommitsOf(update, analysis)) {
+    for (const commit of await addedCommitsOf(rule, update, analysis)) {
       if (commit.parents.length < 2) continue;
       return {
         reason: 'merge commit not allowed',
@@ -33,7 +34,7 @@ export const contentChecks: Record<ContentCheck, Check> = {
 
   async commitMessagePattern({ rule, update, analysis }) {
     const pattern = compiledRegex(rule.commitMessagePattern!);
-    for (const commit of await newCommitsOf(update, analysis)) {
+    for (const commit of await addedCommitsOf(rule, update, analysis)) {
       if (pattern.test(commit.message)) continue;
       return {
         reason: 'commit message rejected',
@@ -46,6 +47,7 @@ export const contentChecks: Record<ContentCheck, Check> = {
 
   async forbiddenPaths({ rule, update, analysis }) {
     const found = await firstFile(
+      rule,
       update,
       analysis,
       async (file) => firstMatchingPathPattern(rule.forbiddenPaths!, file.path) !== undefined,
@@ -62,8 +64,9 @@ export const contentChecks: Record<ContentCheck, Check> = {
   async maxBlobSize({ rule, update, analysis }) {
     const limit = rule.maxBlobSize!;
     let size = 0;
-    const found = await firstFile(update, analysis, async (file) => {
-      if (file.kind !== 'blob' || !(await analysis.isNew(file.oid))) return false;
+    // An added commit's file is judged even if the blob is older: it is new to these refs.
+    const found = await firstFile(rule, update, analysis, async (file) => {
+      if (file.kind !== 'blob') return false;
       size = (await analysis.blobSize(file.oid)) ?? 0;
       return size > limit;
     });
@@ -77,23 +80,24 @@ export const contentChecks: Record<ContentCheck, Check> = {
   },
 };
 
-async function newCommitsOf(update: RefUpdateInput, analysis: PushAnalysis) {
-  return kindOf(update) === 'delete' ? [] : analysis.newCommits(update.newOid);
+async function addedCommitsOf(rule: ProtectionRule, update: RefUpdateInput, analysis: PushAnalysis) {
+  return kindOf(update) === 'delete' ? [] : analysis.addedCommits(update, [rule.pattern]);
 }
 
-/** The first file (of the new commits, or of a tip that is a tree or blob) for which `test` holds. */
+/** The first file (of the added commits, or of a tip that is a tree or blob) for which `test` holds. */
 async function firstFile(
+  rule: ProtectionRule,
   update: RefUpdateInput,
   analysis: PushAnalysis,
   test: (file: ChangedFile) => Promise<boolean>,
 ): Promise<{ file: ChangedFile; where: string } | null> {
   if (kindOf(update) === 'delete') return null;
-  for (const commit of await analysis.newCommits(update.newOid)) {
+  for (const commit of await analysis.addedCommits(update, [rule.pattern])) {
     for (const file of await analysis.changes(commit)) {
       if (await test(file)) return { file, where: `commit ${shortOid(commit.oid)}` };
     }
   }
-  for (const file of await analysis.tipFiles(update.newOid)) {
+  for (const file of await analysis.tipFiles(update, [rule.pattern])) {
     if (await test(file)) return { file, where: `the object ${update.refName} points at` };
   }
   return null;

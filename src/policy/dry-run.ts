@@ -8,24 +8,26 @@ import type { NamespaceRejection, RefUpdateInput } from './namespace-rules.js';
 import type { PolicyIdentity } from './checks.js';
 import type { ProtectionRule } from '../protection-rule.js';
 import { PushAnalysis } from './push-analysis.js';
+import { refPatternMatches } from './ref-pattern.js';
 
 export interface DryRunResult {
   /** The repository's own `pushgate.namespaceRules` switch refused it (checked before the rules, as in a push). */
   namespace: NamespaceRejection | null;
   /** The protection rule that refused it. */
   refusal: Refusal | null;
-  /** How many commits the update would bring (reachable from new, from no ref). */
+  /**
+   * How many commits the update adds to the ref: reachable from the new tip,
+   * not from the old tip nor from a ref that a rule matching this ref covers.
+   */
   newCommits: number;
   stats: ReadStats;
 }
 
 /**
  * What a push of `update` would meet, without pushing: the objects must
- * already be in the repository (fetched there, or left by an earlier push).
- * "New" commits are those reachable from the new tip and from no existing
- * ref, as in a real push; finding them means walking the history of every
- * ref once, which is fine for an admin's check (a push walks only the
- * quarantine). Every blob a new commit adds counts as new.
+ * already be in the repository (fetched there, or left by an earlier push,
+ * e.g. to a scratch ref). The rules judge what they would in a push: the
+ * commits the update adds to the refs each rule covers, wherever they are.
  */
 export async function dryRunUpdate(input: {
   repo: Repository;
@@ -41,8 +43,8 @@ export async function dryRunUpdate(input: {
     );
   }
   const history = new HistoryReader(repo.objects);
-  const existing = await commitsReachableFromRefs(repo, history);
-  const analysis = new PushAnalysis(history, async (oid) => !existing.has(oid));
+  // Nothing arrives with a dry run: every commit is asked about against the refs.
+  const analysis = new PushAnalysis(history, async () => false, undefined, await repo.refs.list());
   let namespace: NamespaceRejection | null = null;
   if (repo.config.getBool('pushgate.namespaceRules', false)) {
     namespace = await evaluateNamespaceRules(
@@ -51,25 +53,9 @@ export async function dryRunUpdate(input: {
     );
   }
   const refusal = namespace ? null : await evaluateRules(update, input.rules, input.identity, analysis);
-  const newCommits = isZeroOid(update.newOid) ? 0 : (await analysis.newCommits(update.newOid)).length;
+  const patterns = input.rules.map((rule) => rule.pattern).filter((pattern) => refPatternMatches(pattern, update.refName));
+  const newCommits = isZeroOid(update.newOid) ? 0 : (await analysis.addedCommits(update, patterns)).length;
   return { namespace, refusal, newCommits, stats: history.stats };
-}
-
-async function commitsReachableFromRefs(repo: Repository, history: HistoryReader): Promise<Set<string>> {
-  const seen = new Set<string>();
-  const stack: string[] = [];
-  for (const ref of await repo.refs.list()) {
-    const peeled = await history.peel(ref.oid);
-    if (peeled?.type === 'commit') stack.push(peeled.oid);
-  }
-  while (stack.length > 0) {
-    const oid = stack.pop()!;
-    if (seen.has(oid)) continue;
-    seen.add(oid);
-    const commit = await history.commit(oid);
-    if (commit) stack.push(...commit.parents.filter((p) => !seen.has(p)));
-  }
-  return seen;
 }
 
 /** A dry run's outcome as plain data (the CLI's --json and the admin API). */

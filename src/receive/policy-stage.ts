@@ -81,6 +81,8 @@ async function runProtectionRules(ctx: PolicyStageContext, refused: Set<ReceiveC
     objects: ctx.objects,
     isNew,
     knownSize: ctx.objectSizes,
+    // What the rules already cover: commits staged elsewhere are judged when they reach a covered ref.
+    refs: await session.repo.refs.list(),
   });
   // The first refusal under any of a command's names decides (one pass: a search per command would be quadratic).
   const verdicts = new Map<ReceiveCommand, Refusal>();

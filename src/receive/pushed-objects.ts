@@ -1,6 +1,6 @@
 import { parseCommit } from '../objects/commit.js';
 import { FsckSession } from '../objects/fsck-session.js';
-import { formatFsckFinding, type FsckFinding } from '../objects/fsck-reporter.js';
+import { formatFsckFinding, type FsckFinding, type FsckOptions } from '../objects/fsck-reporter.js';
 import type { ObjectReader } from '../objects/object-reader.js';
 import type { ObjectType } from '../objects/object-type.js';
 import type { HashAlgorithm } from '../objects/oid.js';
@@ -10,7 +10,7 @@ import { entryKind, parseTree } from '../objects/tree.js';
 /**
  * What a received pack brought, gathered while the indexer hashes each
  * object: the objects and their types, every object they point to (with the
- * type the pointer demands), and fsck findings when receive.fsckObjects is on.
+ * type the pointer demands), and fsck findings when receive.fsckObjects or pushgate.safeTrees is on.
  * Connectivity is then a set difference instead of a second walk over the pack.
  */
 export class PushedObjects {
@@ -25,9 +25,9 @@ export class PushedObjects {
 
   constructor(
     private readonly algo: HashAlgorithm,
-    fsckOptions?: ConstructorParameters<typeof FsckSession>[1],
+    fsck?: { options: FsckOptions; deferSpecialBlobs: boolean },
   ) {
-    if (fsckOptions) this.fsck = new FsckSession(algo, fsckOptions);
+    if (fsck) this.fsck = new FsckSession(algo, fsck.options, fsck.deferSpecialBlobs);
   }
 
   /** The indexer's ObjectVisitor. */
@@ -97,13 +97,20 @@ export class PushedObjects {
     return true;
   }
 
-  /** fsck errors (strict: warnings count unless demoted), as git prints them, plus the special-blob checks. */
-  async fsckErrors(reader: ObjectReader): Promise<string[]> {
-    if (!this.fsck) return [];
+  /**
+   * fsck errors (strict: warnings count unless demoted) as git prints them,
+   * and git's fatal line. git dies at the objects' own checks ("fsck error
+   * in packed object") before it reaches the special-blob checks left for
+   * the end (fsck_finish: "fsck error in pack objects").
+   */
+  async fsckErrors(reader: ObjectReader): Promise<{ errors: string[]; fatal: string }> {
+    if (!this.fsck) return { errors: [], fatal: '' };
+    const errors = () =>
+      this.findings.filter((f) => f.finding.level === 'error').map((f) => `object ${f.oid}: ${formatFsckFinding(f.finding)}`);
+    const early = errors();
+    if (early.length > 0) return { errors: early, fatal: 'fsck error in packed object' };
     for (const finding of await this.fsck.finish(reader)) this.findings.push({ oid: finding.oid ?? '', finding });
-    return this.findings
-      .filter((f) => f.finding.level === 'error')
-      .map((f) => `object ${f.oid}: ${formatFsckFinding(f.finding)}`);
+    return { errors: errors(), fatal: 'fsck error in pack objects' };
   }
 
   fsckWarnings(): string[] {

@@ -24,6 +24,11 @@ export interface ReceiveSettings {
   /** Most ref updates, push options and shallow lines one push may carry (pushgate.maxCommands, maxPushOptions, maxShallows); 0 = no limit. */
   limits: { command: number; pushOption: number; shallow: number };
   fsckObjects: boolean;
+  /**
+   * pushgate.safeTrees (default on): trees and special blobs that attack a
+   * checkout are refused even with receive.fsckObjects off (CHECKOUT_SAFETY_IDS).
+   */
+  safeTrees: boolean;
   /** receive.fsck.<msg-id> = error|warn|ignore. */
   fsckSeverities: Record<string, string>;
   hideRefs: string[];
@@ -68,6 +73,7 @@ export function readReceiveSettings(config: GitConfig): ReceiveSettings {
       shallow: Math.max(0, config.getInt('pushgate.maxShallows', DEFAULT_RECEIVE_LIMITS.shallow)),
     },
     fsckObjects: config.getBool('receive.fsckObjects', fsckDefault),
+    safeTrees: config.getBool('pushgate.safeTrees', true),
     fsckSeverities,
     hideRefs: [...config.getAll('transfer.hideRefs'), ...config.getAll('receive.hideRefs')],
     namespaceRules: config.getBool('pushgate.namespaceRules', false),

@@ -1,5 +1,6 @@
 import { LimitError, PackError } from '../../errors.js';
-import { fsckOverridesFromEntries } from '../../objects/fsck-messages.js';
+import { CHECKOUT_SAFETY_IDS, fsckOverridesFromEntries, lookupFsckMessageId } from '../../objects/fsck-messages.js';
+import type { FsckOptions } from '../../objects/fsck-reporter.js';
 import { indexPack, parsePackHeader } from '../../pack/index.js';
 import type { ByteReader } from '../../protocol/byte-reader.js';
 import type { Quarantine } from '../../repo/types.js';
@@ -72,7 +73,8 @@ async function unpackIntoQuarantine(options: {
     return { ok: false, status: err.message, bytes: Math.min(header!.length, 12) };
   }
   // git picks unpack-objects below receive.unpackLimit; its failure status names the tool it ran.
-  const failedStatus = objectCount < settings.unpackLimit ? 'unpack-objects abnormal exit' : 'index-pack abnormal exit';
+  const unpackObjects = objectCount < settings.unpackLimit;
+  const failedStatus = unpackObjects ? 'unpack-objects abnormal exit' : 'index-pack abnormal exit';
 
   async function* packBytes(): AsyncGenerator<Buffer> {
     yield header;
@@ -80,7 +82,8 @@ async function unpackIntoQuarantine(options: {
   }
 
   const progress = options.quiet ? undefined : new ResolvingProgress(writer);
-  const pushed = new PushedObjects(quarantine.objects.algo, settings.fsckObjects ? fsckOptions(settings, writer) : undefined);
+  const checks = fsckOptions(settings, writer);
+  const pushed = new PushedObjects(quarantine.objects.algo, checks && { options: checks, deferSpecialBlobs: unpackObjects });
   try {
     const result = await indexPack({
       input: packBytes(),
@@ -95,11 +98,11 @@ async function unpackIntoQuarantine(options: {
     });
     progress?.done();
     await quarantine.objects.refresh();
-    const fsckErrors = await pushed.fsckErrors(quarantine.objects);
+    const fsck = await pushed.fsckErrors(quarantine.objects);
     for (const line of pushed.fsckWarnings()) writer.warning(line);
-    if (fsckErrors.length > 0) {
-      for (const line of fsckErrors) writer.error(line);
-      writer.text('fatal: fsck error in packed object\n');
+    if (fsck.errors.length > 0) {
+      for (const line of fsck.errors) writer.error(line);
+      writer.text(`fatal: ${fsck.fatal}\n`);
       return { ok: false, status: failedStatus, bytes: bytes.consumed - start };
     }
     return { ok: true, objects: result.objectCount, bytes: bytes.consumed - start, pushed };
@@ -112,11 +115,25 @@ async function unpackIntoQuarantine(options: {
   }
 }
 
-/** receive.fsckObjects runs git's --strict checks, with receive.fsck.<msg-id> levels. */
-function fsckOptions(settings: ReceiveSettings, writer: ResponseWriter) {
-  const { overrides, warnings } = fsckOverridesFromEntries(Object.entries(settings.fsckSeverities));
+/**
+ * receive.fsckObjects runs git's --strict checks, with receive.fsck.<msg-id>
+ * levels. Without it, pushgate.safeTrees still runs the checkout-safety
+ * classes, where only their own receive.fsck.<msg-id> levels count (the
+ * per-class way out); the other entries are git's business only when
+ * fsckObjects is on, so they are not read.
+ */
+function fsckOptions(settings: ReceiveSettings, writer: ResponseWriter): FsckOptions | undefined {
+  if (!settings.fsckObjects && !settings.safeTrees) return undefined;
+  let entries = Object.entries(settings.fsckSeverities);
+  if (!settings.fsckObjects) {
+    entries = entries.filter(([name]) => {
+      const id = lookupFsckMessageId(name);
+      return id !== undefined && CHECKOUT_SAFETY_IDS.has(id);
+    });
+  }
+  const { overrides, warnings } = fsckOverridesFromEntries(entries);
   for (const warning of warnings) writer.warning(warning);
-  return { strict: true, overrides };
+  return { strict: settings.fsckObjects, overrides, safeTrees: settings.safeTrees, safeTreesOnly: !settings.fsckObjects };
 }
 
 /** "Resolving deltas: 42% (21/50)" on band 2, as index-pack --show-resolving-progress prints it. */
