@@ -47,7 +47,18 @@ t.test('the harness catches crashes, hangs and memory growth', async (t) => {
   const never = await run('selftest-never');
   t.equal(never.code, 1);
   t.equal(figures(never.stdout).hangs, 2, 'a promise that never settles is a hang');
-  const memory = await fuzz(['--cases', '12', '--seed', '1', '--targets', 'selftest-memory', '--tmp', dir, '--max-rss-mb', '300']);
+  const memory = await fuzz([
+    '--cases',
+    '12',
+    '--seed',
+    '1',
+    '--targets',
+    'selftest-memory',
+    '--tmp',
+    dir,
+    '--max-rss-mb',
+    '300',
+  ]);
   t.equal(memory.code, 1);
   t.match(memory.stdout, /EXCEEDED/);
 });
