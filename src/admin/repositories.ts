@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { adoptRepositories } from '../db/adoption.js';
+import { adoptRepositories, type RepositoryConflict } from '../db/adoption.js';
+import { AmbiguousRepositoryError } from '../db/errors.js';
 import {
   getRepository,
   listRepositories,
@@ -9,7 +10,7 @@ import {
   unregisterRepository,
   updateRepository,
 } from '../db/repositories.js';
-import { deleteRepositoryFiles } from '../db/repository-files.js';
+import { deleteRepositoryFiles, locateRepository } from '../db/repository-files.js';
 import { InvalidInputError } from '../errors.js';
 import type { HashAlgorithm } from '../objects/oid.js';
 import { initRepository } from '../repo/init-repository.js';
@@ -28,6 +29,11 @@ const repositorySchema = {
     anonymousRead: { type: 'boolean' },
     anonymousPush: { type: 'boolean' },
     createdAt: timestamp,
+    ambiguousWith: {
+      ...nullableString,
+      description:
+        'The other folder the same name means (team/app beside team/app.git): git requests for both are refused until one is renamed or removed',
+    },
   },
   required: ['id', 'name', 'owner', 'anonymousRead', 'anonymousPush', 'createdAt'],
 };
@@ -66,10 +72,21 @@ interface NewRepository {
 export async function repositoryRoutes(app: FastifyInstance, { db, dataDir }: AdminContext): Promise<void> {
   app.addSchema(repositorySchema);
   const repository = ref('Repository');
+  /**
+   * Folders are adopted first, so that a `pub` made beside a registered
+   * `pub.git` is its own entry and an exact name picks exactly its folder
+   * (how one of two twins is renamed away or removed), never the other.
+   */
+  const lookUp = async (name: string) => {
+    if (dataDir) await adoptRepositories(db, dataDir);
+    return getRepository(db, name);
+  };
 
   app.get('/repos', { schema: { response: responds(listOf('Repository')) } }, async () => {
-    if (dataDir) await adoptRepositories(db, dataDir);
-    return listRepositories(db);
+    const conflicts: RepositoryConflict[] = [];
+    if (dataDir) await adoptRepositories(db, dataDir, { onConflict: (c) => conflicts.push(c) });
+    const twin = new Map(conflicts.flatMap((c) => c.folders.map((f) => [f, c.folders.find((o) => o !== f)!] as const)));
+    return (await listRepositories(db)).map((r) => ({ ...r, ambiguousWith: twin.get(r.name) ?? null }));
   });
   app.post<{ Body: NewRepository }>(
     '/repos',
@@ -94,12 +111,15 @@ export async function repositoryRoutes(app: FastifyInstance, { db, dataDir }: Ad
   app.get<{ Params: { '*': string } }>(
     '/repos/*',
     { schema: { params: params.repo, response: responds(repository) } },
-    (request) => getRepository(db, request.params['*']),
+    async (request) => {
+      const record = await lookUp(request.params['*']);
+      return { ...record, ambiguousWith: await twinOf(dataDir, record.name) };
+    },
   );
   app.patch<{ Params: { '*': string }; Body: { anonymousRead?: boolean; anonymousPush?: boolean; owner?: string | null } }>(
     '/repos/*',
     { schema: { params: params.repo, body: repositoryChanges, response: responds(repository) } },
-    (request) => updateRepository(db, request.params['*'], request.body),
+    async (request) => updateRepository(db, (await lookUp(request.params['*'])).name, request.body),
   );
   app.delete<{ Params: { '*': string } }>(
     '/repos/*',
@@ -107,10 +127,22 @@ export async function repositoryRoutes(app: FastifyInstance, { db, dataDir }: Ad
     (request) => {
       const folder = requireDataDir(dataDir);
       return db.withTransaction(async () => {
-        const record = await unregisterRepository(db, request.params['*']);
+        const record = await unregisterRepository(db, (await lookUp(request.params['*'])).name);
         await deleteRepositoryFiles(folder, record.path);
         return record;
       });
     },
   );
+}
+
+/** The other folder that the repository's name also means, or null. */
+async function twinOf(dataDir: string | undefined, name: string): Promise<string | null> {
+  if (!dataDir) return null;
+  try {
+    await locateRepository(dataDir, name);
+    return null;
+  } catch (err) {
+    if (!(err instanceof AmbiguousRepositoryError)) throw err;
+    return (err.data.folders as string[]).find((f) => f !== name) ?? null;
+  }
 }
