@@ -177,6 +177,14 @@ const progress = setInterval(() => {
   );
 }, 10_000);
 
+// Stopped early (Ctrl-C, kill): the figures so far are still printed, and the run counts as failed.
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    interrupted = true;
+    stopping = true;
+  });
+}
 await Promise.all(Array.from({ length: jobs }, (_, job) => runJob(job)));
 clearInterval(progress);
 clearInterval(memory);
@@ -184,10 +192,10 @@ for (const start of beats.values()) rmSync(path.join(work, `packs-${start}`), { 
 stats.cases = casesRun();
 
 const seconds = (Date.now() - started) / 1000;
-const failed = stats.crashes > 0 || stats.hangs > 0 || stats.memoryExceeded;
+const failed = stats.crashes > 0 || stats.hangs > 0 || stats.memoryExceeded || interrupted;
 console.log(
   `fuzz: seed ${seed}, targets ${names.join(' ')}\n` +
-    `cases run: ${stats.cases}\ncrashes: ${stats.crashes}\nhangs: ${stats.hangs}\n` +
+    `cases run: ${stats.cases}${interrupted ? ` (interrupted: ${total - first} asked)` : ''}\ncrashes: ${stats.crashes}\nhangs: ${stats.hangs}\n` +
     `peak RSS: ${(stats.peakRss / 2 ** 20).toFixed(0)} MiB (limit ${values['max-rss-mb']} MiB)${stats.memoryExceeded ? ' EXCEEDED' : ''}\n` +
     `time: ${seconds.toFixed(1)} s (${(stats.cases / seconds).toFixed(0)} cases/s)` +
     (failed ? `\nfailing inputs: ${saveDir}` : ''),
