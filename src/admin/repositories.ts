@@ -16,7 +16,7 @@ import type { HashAlgorithm } from '../objects/oid.js';
 import { initRepository } from '../repo/init-repository.js';
 import { normalizeRepoName } from '../transport/repo-path.js';
 import { requireDataDir, type AdminContext } from './context.js';
-import { listOf, nullableString, params, ref, responds, timestamp } from './schemas.js';
+import { LIMIT, listOf, nullableString, nullableText, params, ref, responds, text, timestamp } from './schemas.js';
 
 const repositorySchema = {
   $id: 'Repository',
@@ -42,12 +42,12 @@ const newRepository = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 1024 },
-    owner: { type: 'string' },
+    name: text(LIMIT.repoName, { minLength: 1 }),
+    owner: text(LIMIT.name),
     anonymousRead: { type: 'boolean' },
     anonymousPush: { type: 'boolean' },
     objectFormat: { type: 'string', enum: ['sha1', 'sha256'] },
-    defaultBranch: { type: 'string' },
+    defaultBranch: text(LIMIT.refName),
   },
   required: ['name'],
 } as const;
@@ -56,7 +56,7 @@ const repositoryChanges = {
   type: 'object',
   additionalProperties: false,
   minProperties: 1,
-  properties: { anonymousRead: { type: 'boolean' }, anonymousPush: { type: 'boolean' }, owner: nullableString },
+  properties: { anonymousRead: { type: 'boolean' }, anonymousPush: { type: 'boolean' }, owner: nullableText(LIMIT.name) },
 } as const;
 
 interface NewRepository {
