@@ -18,8 +18,7 @@ export function parseDuration(text: string): number {
   if (!match) throw new InvalidInputError(`'${text}' is not a duration (use e.g. 30d, 12h, 2w, 1y)`, { duration: text });
   const ms = Number(match[1]) * UNIT_MS[match[2]!]!;
   if (ms <= 0) throw new InvalidInputError(`a duration must be positive, not '${text}'`, { duration: text });
-  if (!(ms <= MAX_DURATION_MS))
-    throw new InvalidInputError(`'${text}' is too long a duration: at most 100y`, { duration: text });
+  if (!(ms <= MAX_DURATION_MS)) throw new InvalidInputError(`'${text}' is too long a duration: at most 100y`, { duration: text });
   return ms;
 }
 
