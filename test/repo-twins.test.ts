@@ -7,6 +7,7 @@ import { repoPatternMatches } from '../src/auth/repo-pattern.js';
 import { createToken } from '../src/auth/tokens.js';
 import { addUser } from '../src/auth/users.js';
 import { createServer } from '../src/server.js';
+import { cli } from './helpers/accounts.js';
 import { git, gitOk, run, tempDir, WorkRepo } from './helpers/git.js';
 
 /**
@@ -117,6 +118,16 @@ t.test('pub beside pub.git: refused over HTTP and SSH, reported by the API and a
     [],
     "alice's grant on pub.git does not apply to pub",
   );
+
+  // pushgate itself never makes a twin.
+  await gitOk(['init', '-q', '--bare', '-b', 'main', path.join(dataDir, 'solo')]);
+  t.match(await api('POST', '/repos', { name: 'solo' }), {
+    status: 409,
+    json: { message: 'repository solo.git already exists as solo' },
+  });
+  const created = await cli(['repo', 'create', 'solo', '--data', dataDir], { DATABASE_URL: '' });
+  t.equal(created.code, 128);
+  t.match(created.stderr, /repository 'solo\.git' already exists as 'solo'/);
 
   // Removing the newcomer by its exact name resolves the conflict; pub.git keeps its grants.
   const removed = await api('DELETE', '/repos/pub');

@@ -10,8 +10,8 @@ import {
   unregisterRepository,
   updateRepository,
 } from '../db/repositories.js';
-import { deleteRepositoryFiles, locateRepository } from '../db/repository-files.js';
-import { InvalidInputError } from '../errors.js';
+import { deleteRepositoryFiles, existingRepositoryFor, locateRepository } from '../db/repository-files.js';
+import { ConflictError, InvalidInputError } from '../errors.js';
 import type { HashAlgorithm } from '../objects/oid.js';
 import { initRepository } from '../repo/init-repository.js';
 import { normalizeRepoName } from '../transport/repo-path.js';
@@ -96,6 +96,9 @@ export async function repositoryRoutes(app: FastifyInstance, { db, dataDir }: Ad
       const name = normalizeRepoName(request.body.name);
       if (!name) throw new InvalidInputError(`'${request.body.name}' is not a valid repository name`);
       const relative = name.endsWith('.git') ? name : `${name}.git`;
+      // `x` and `x.git` are one name: a new folder beside the other would make it ambiguous.
+      const twin = await existingRepositoryFor(folder, relative);
+      if (twin) throw new ConflictError(`repository ${relative} already exists as ${twin}`, { name: relative, existing: twin });
       const { owner, anonymousRead, anonymousPush } = request.body;
       const record = await db.withTransaction(async () => {
         // Registered first: a taken name fails before anything is written to disk.

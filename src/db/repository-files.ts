@@ -56,6 +56,21 @@ export async function locateRepository(dataDir: string, name: string): Promise<R
 }
 
 /**
+ * The folder already holding the repository a new `name` would be (`x` for
+ * `x.git` and the reverse: one name), or null; a missing data folder holds
+ * none. Creating beside it would make the name ambiguous.
+ */
+export async function existingRepositoryFor(dataDir: string, name: string): Promise<string | null> {
+  if (!(await stat(dataDir).catch(() => null))) return null;
+  try {
+    return (await locateRepository(dataDir, name))?.name ?? null;
+  } catch (err) {
+    if (err instanceof AmbiguousRepositoryError) return (err.data.folders as string[])[0]!;
+    throw err;
+  }
+}
+
+/**
  * Deletes a bare repository below the data folder. Refuses anything that is
  * not a bare repository strictly inside the folder (after resolving
  * symlinks). Returns false when it was already gone.
