@@ -49,7 +49,7 @@ const seeds = writeSeeds(path.join(work, 'seeds'));
 const saveDir = values.save ?? path.join(work, 'crashes');
 const jobs = values.case !== undefined ? 1 : Math.max(1, Number(values.jobs));
 
-const stats = { crashes: 0, hangs: 0, peakRss: 0, memoryExceeded: false };
+const stats = { crashes: 0, hangs: 0, slow: 0, peakRss: 0, memoryExceeded: false };
 const seen = new Map();
 const started = Date.now();
 let names = [];
@@ -75,7 +75,9 @@ function record(kind, entry) {
  * One job runs its share of the cases (a contiguous block, so every target
  * gets its share of every job) in a worker, watching its heartbeat ([case,
  * started at, next case]); after a hang or a crash of the worker itself it
- * goes on in a new worker after that case.
+ * goes on in a new worker after that case. A case past the time limit is run
+ * again alone in a fresh worker with thrice the time before it counts as a
+ * hang: on a loaded machine a starved worker is not a hung parser.
  */
 async function runJob(job) {
   const count = total - first;
@@ -86,12 +88,22 @@ async function runJob(job) {
   beats.set(beat, start);
   let next = start;
   while (next < end && !stopping) {
-    next = await runWorker(next, end, beat);
+    const outcome = await runWorker(next, end, beat, false);
+    next = outcome.next;
+    if (outcome.suspect !== undefined) {
+      const again = await runWorker(outcome.suspect, outcome.suspect + 1, beat, true);
+      if (again.next > outcome.suspect && again.hung === undefined) {
+        stats.slow++;
+        console.log(`SLOW case ${outcome.suspect}: over ${timeoutMs} ms once, done in time alone in a fresh worker`);
+      }
+      next = outcome.suspect + 1;
+    }
     beat[2] = next; // a hung case counts as run
   }
 }
 
-function runWorker(from, end, beat) {
+/** Resolves with where to go on (`next`), and `suspect`: a case over the time limit, to confirm. */
+function runWorker(from, end, beat, confirming) {
   return new Promise((resolve) => {
     beat[0] = -1;
     beat[2] = from;
@@ -111,20 +123,26 @@ function runWorker(from, end, beat) {
       resourceLimits: { maxOldGenerationSizeMb: 512 },
     });
     let settled = false;
-    const finish = (next) => {
+    const finish = (next, extra = {}) => {
       if (settled) return;
       settled = true;
       clearInterval(timer);
-      void worker.terminate().then(() => resolve(next));
+      void worker.terminate().then(() => resolve({ next, ...extra }));
     };
     const current = () => (beat[0] >= 0 ? beat[0] : beat[2]);
     const timer = setInterval(() => {
       if (stopping) return finish(end);
-      if (beat[0] >= 0 && Date.now() - beat[1] > timeoutMs) {
+      const limit = confirming ? 3 * timeoutMs : timeoutMs;
+      if (beat[0] >= 0 && Date.now() - beat[1] > limit) {
         const index = beat[0];
+        if (!confirming) return finish(index, { suspect: index });
         stats.hangs++;
-        record('hang', { index, target: names[index % names.length], error: `no result after ${timeoutMs} ms` });
-        finish(index + 1);
+        record('hang', {
+          index,
+          target: names[index % names.length],
+          error: `no result after ${timeoutMs} ms, nor alone after ${limit} ms`,
+        });
+        finish(index + 1, { hung: index });
       }
     }, 50);
     worker.on('message', (message) => {
@@ -148,7 +166,7 @@ function runWorker(from, end, beat) {
       if (index >= end) return finish(end);
       stats.hangs++;
       record('hang', { index, target: names[index % names.length], error: 'the case never settled (event loop emptied)' });
-      finish(index + 1);
+      finish(index + 1, { hung: index });
     });
   });
 }
@@ -196,6 +214,7 @@ const failed = stats.crashes > 0 || stats.hangs > 0 || stats.memoryExceeded || i
 console.log(
   `fuzz: seed ${seed}, targets ${names.join(' ')}\n` +
     `cases run: ${stats.cases}${interrupted ? ` (interrupted: ${total - first} asked)` : ''}\ncrashes: ${stats.crashes}\nhangs: ${stats.hangs}\n` +
+    (stats.slow ? `slow, not reproduced alone: ${stats.slow}\n` : '') +
     `peak RSS: ${(stats.peakRss / 2 ** 20).toFixed(0)} MiB (limit ${values['max-rss-mb']} MiB)${stats.memoryExceeded ? ' EXCEEDED' : ''}\n` +
     `time: ${seconds.toFixed(1)} s (${(stats.cases / seconds).toFixed(0)} cases/s)` +
     (failed ? `\nfailing inputs: ${saveDir}` : ''),

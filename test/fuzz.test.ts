@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
  * A short run of the fuzz harness (bench/fuzz.mjs, on dist/): every parser
  * it covers returns or throws a PushgateError on a few thousand generated
  * and mutated inputs. Then the harness's own checks: it does catch a crash,
- * a synchronous hang, a promise that never settles and a memory overrun.
+ * a synchronous hang, a promise that never settles and a memory overrun, and
+ * it does not take a case that was slow once (a starved worker) for a hang.
  */
 const FUZZ = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'bench', 'fuzz.mjs');
 
@@ -47,6 +48,10 @@ t.test('the harness catches crashes, hangs and memory growth', async (t) => {
   const never = await run('selftest-never');
   t.equal(never.code, 1);
   t.equal(figures(never.stdout).hangs, 2, 'a promise that never settles is a hang');
+  const slow = await run('selftest-slow', ['--timeout-ms', '300', '--jobs', '1']);
+  t.equal(slow.code, 0, 'over the time once but not alone in a fresh worker: starved, not hung');
+  t.match(slow.stdout, /^slow, not reproduced alone: 1$/m);
+  t.same(figures(slow.stdout), { cases: 2, crashes: 0, hangs: 0 });
   const memory = await fuzz([
     '--cases',
     '12',

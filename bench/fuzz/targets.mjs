@@ -2,7 +2,7 @@
 // pushgate's own parsers (dist/, built from src/) in-process. A run may
 // return or throw a PushgateError; anything else is a crash (the worker
 // decides that, not the targets).
-import { mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import {
@@ -201,6 +201,18 @@ export async function loadTargets(dist, { seedPacks, seedRequests, tmpDir }) {
       },
     },
     { name: 'selftest-never', explicit: true, arbitrary: fc.nat(), run: () => new Promise(() => undefined) },
+    {
+      // Slow the first time only (a marker file says so): what a starved worker looks like.
+      name: 'selftest-slow',
+      explicit: true,
+      arbitrary: fc.nat(),
+      run: async () => {
+        const marker = path.join(tmpDir, '..', 'slow-once');
+        if (existsSync(marker)) return;
+        writeFileSync(marker, '');
+        for (const until = Date.now() + 1500; Date.now() < until;);
+      },
+    },
     {
       name: 'selftest-memory',
       explicit: true,
