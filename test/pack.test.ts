@@ -222,6 +222,12 @@ t.test('delta application', async (t) => {
   bad(Buffer.from([base.length, 4, 0x91]), base);
   bad(Buffer.from([0x80]));
   bad(Buffer.from([base.length, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]), base);
+  // A few bytes declaring a 2 GiB result: refused before anything that size is allocated (the fuzzer's find).
+  const external = process.memoryUsage().arrayBuffers;
+  const started = performance.now();
+  for (let i = 0; i < 50; i++) bad(makeDelta(base.length, [{ insert: 'abc' }], 2 ** 31));
+  t.ok(performance.now() - started < 1000, 'fast');
+  t.ok(process.memoryUsage().arrayBuffers - external < 64 << 20, 'no big allocation');
 });
 
 t.test('base cache evicts least recently used by bytes', async (t) => {

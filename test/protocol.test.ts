@@ -30,6 +30,11 @@ t.test('pkt-line framing', async (t) => {
   await t.rejects(readerOf('0009ERR x').read(), { message: 'remote error: x' });
   await t.rejects(readerOf('fff1').read(), { message: 'protocol error: bad line length 65521' }, 'longer than git allows');
   await t.rejects(readerOf('000ahel').read(), { code: 'E_PROTOCOL' });
+  // An empty packet ("0004") with nothing buffered after it (found by bench/fuzz.mjs: a TypeError).
+  const empty = readerOf('0004');
+  t.same(await empty.read(), { kind: 'data', data: Buffer.alloc(0) });
+  t.equal(await empty.read(), null);
+  t.same(await readPushOptions(readerOf('0004', '0004', '0000')), ['', '']);
 });
 
 t.test('update request: commands, capabilities, shallow, push options', async (t) => {

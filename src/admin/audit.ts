@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { parsePointInTime } from '../auth/duration.js';
 import { queryAuditLog } from '../db/audit.js';
 import type { AdminContext } from './context.js';
-import { listOf, nullableString, nullableTimestamp, responds, timestamp } from './schemas.js';
+import { LIMIT, listOf, nullableString, nullableTimestamp, responds, text, timestamp } from './schemas.js';
 
 const auditEntrySchema = {
   $id: 'AuditEntry',
@@ -53,11 +53,12 @@ const auditQuery = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    repo: { type: 'string' },
-    user: { type: 'string' },
-    since: { type: 'string', description: 'ISO date, or a duration back from now: 2h, 7d' },
-    until: { type: 'string' },
-    before: { type: 'string', pattern: '^\\d+$', description: 'Only entries with a smaller id (paging)' },
+    repo: text(LIMIT.repoName),
+    user: text(LIMIT.name),
+    since: text(LIMIT.time, { description: 'ISO date, or a duration back from now: 2h, 7d (at most 100y)' }),
+    until: text(LIMIT.time),
+    // Ids are PostgreSQL bigints: 18 digits always fit.
+    before: text(18, { pattern: '^[0-9]+$', description: 'Only entries with a smaller id (paging)' }),
     limit: { type: 'integer', minimum: 1, maximum: 1000, default: 50 },
   },
 } as const;

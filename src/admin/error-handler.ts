@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODE, PushgateError } from '../errors.js';
+import { DB_ERROR } from '../db/db-errors.js';
 import { REPO_ERROR } from '../repo/repo-errors.js';
 import { ADMIN_ERROR } from './admin-errors.js';
 
@@ -8,6 +9,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   [ERROR_CODE.notFound]: 404,
   [ERROR_CODE.conflict]: 409,
   [REPO_ERROR.repositoryExists]: 409,
+  [DB_ERROR.ambiguousRepository]: 409,
   [ERROR_CODE.invalid]: 400,
   [REPO_ERROR.badBranchName]: 400,
 };

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { grantAccess, listGrants, removeGrantById } from '../auth/permissions.js';
 import type { AdminContext } from './context.js';
-import { listOf, params, ref, responds, timestamp } from './schemas.js';
+import { LIMIT, listOf, params, ref, responds, text, timestamp } from './schemas.js';
 
 const level = { type: 'string', enum: ['read', 'write', 'admin'] } as const;
 
@@ -24,14 +24,18 @@ const grantSchema = {
 const newGrant = {
   type: 'object',
   additionalProperties: false,
-  properties: { subject: { type: 'string', minLength: 1 }, pattern: { type: 'string', minLength: 1 }, level },
+  properties: {
+    subject: text(LIMIT.name + 1, { minLength: 1 }),
+    pattern: text(LIMIT.repoName, { minLength: 1 }),
+    level,
+  },
   required: ['subject', 'pattern', 'level'],
 } as const;
 
 const grantQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { subject: { type: 'string' }, repo: { type: 'string' } },
+  properties: { subject: text(LIMIT.name + 1), repo: text(LIMIT.repoName) },
 } as const;
 
 /** GET/POST /grants, DELETE /grants/:id: who may read, write or administer which repositories. */

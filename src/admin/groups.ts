@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { addGroup, addGroupMember, getGroup, listGroups, removeGroup, removeGroupMember } from '../auth/groups.js';
 import type { AdminContext } from './context.js';
-import { listOf, ref, responds, timestamp } from './schemas.js';
+import { LIMIT, listOf, ref, responds, text, timestamp } from './schemas.js';
 
 const groupSchema = {
   $id: 'Group',
@@ -15,18 +15,18 @@ const groupSchema = {
   required: ['id', 'name', 'members', 'createdAt'],
 };
 
-const groupParams = { type: 'object', properties: { name: { type: 'string' } }, required: ['name'] } as const;
+const groupParams = { type: 'object', properties: { name: text(LIMIT.name) }, required: ['name'] } as const;
 
 const memberParams = {
   type: 'object',
-  properties: { name: { type: 'string' }, username: { type: 'string' } },
+  properties: { name: text(LIMIT.name), username: text(LIMIT.name) },
   required: ['name', 'username'],
 } as const;
 
 const newGroup = {
   type: 'object',
   additionalProperties: false,
-  properties: { name: { type: 'string', minLength: 1, maxLength: 64 } },
+  properties: { name: text(LIMIT.name, { minLength: 1 }) },
   required: ['name'],
 } as const;
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { addSshKey, listSshKeys, removeSshKey } from '../auth/ssh-keys.js';
 import type { AdminContext } from './context.js';
-import { listOf, nullableString, nullableTimestamp, params, ref, responds, timestamp } from './schemas.js';
+import { LIMIT, listOf, nullableString, nullableTimestamp, params, ref, responds, text, timestamp } from './schemas.js';
 
 const sshKeySchema = {
   $id: 'SshKey',
@@ -21,7 +21,11 @@ const sshKeySchema = {
 
 const keyParams = {
   type: 'object',
-  properties: { username: { type: 'string' }, key: { type: 'string', description: 'SHA256:… fingerprint or id' } },
+  properties: {
+    username: text(LIMIT.name),
+    // An id beyond PostgreSQL's integer would be a database error: ids have at most 9 digits here.
+    key: text(90, { pattern: '^(?:[0-9]{1,9}|[^0-9].*)$', description: 'SHA256:… fingerprint or id' }),
+  },
   required: ['username', 'key'],
 } as const;
 
@@ -29,8 +33,8 @@ const newKey = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    key: { type: 'string', minLength: 1, maxLength: 16384, description: 'One OpenSSH public key line' },
-    comment: { type: 'string' },
+    key: text(LIMIT.keyText, { minLength: 1, description: 'One OpenSSH public key line' }),
+    comment: text(LIMIT.comment),
   },
   required: ['key'],
 } as const;

@@ -1,10 +1,17 @@
 /**
  * JSON schemas of the admin API's policy routes (policies.ts). Rules are checked
  * again, strictly, by normalizeRule (unknown keys, patterns, regular
- * expressions); the schemas document the shape and turn away the wrong types.
+ * expressions); the schemas document the shape and turn away the wrong types
+ * and every string, number or list beyond its limit.
  */
+import { LIMIT, nullableText, text } from './schemas.js';
 
-const people = { type: 'array', items: { type: 'string' }, description: 'Users (alice) and groups (@team)' } as const;
+const people = {
+  type: 'array',
+  items: text(LIMIT.name + 1),
+  maxItems: LIMIT.items,
+  description: 'Users (alice) and groups (@team)',
+} as const;
 
 const exemption = {
   description: 'true: blocked for everyone; { allow: [...] } or a list: blocked except for those people; false or absent: off',
@@ -17,10 +24,10 @@ export const ruleSchema = {
     'A protection rule. Every rule whose pattern matches a ref applies; the first refusal (in rule order, ref checks before content checks) decides.',
   properties: {
     pattern: {
-      type: 'string',
+      ...text(LIMIT.refName),
       description: 'refs/heads/main, refs/heads/release/* (* within a component), refs/heads/** (across), refs/tags/v*',
     },
-    description: { type: ['string', 'null'] },
+    description: nullableText(LIMIT.description),
     restrictPush: { ...people, description: 'Only these users and @groups may push to matching refs' },
     blockCreation: exemption,
     blockDeletion: exemption,
@@ -28,9 +35,20 @@ export const ruleSchema = {
     immutable: { ...exemption, description: 'Never moved or deleted once created (tags). ' + exemption.description },
     namespaceRules: { type: 'boolean', description: "git push's rules: branches hold commits and fast-forward, tags never move" },
     linearHistory: { type: 'boolean', description: 'No merge commits among the new commits' },
-    commitMessagePattern: { type: 'string', description: 'JavaScript regular expression every new commit message must match' },
-    forbiddenPaths: { type: 'array', items: { type: 'string' }, description: 'Globs of paths new commits may not add or modify' },
-    maxBlobSize: { anyOf: [{ type: 'integer' }, { type: 'string' }], description: 'Bytes, or 512k / 10m / 1g' },
+    commitMessagePattern: {
+      ...text(LIMIT.expression),
+      description: 'JavaScript regular expression every new commit message must match',
+    },
+    forbiddenPaths: {
+      type: 'array',
+      items: text(LIMIT.expression),
+      maxItems: LIMIT.items,
+      description: 'Globs of paths new commits may not add or modify',
+    },
+    maxBlobSize: {
+      anyOf: [{ type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER }, text(32)],
+      description: 'Bytes, or 512k / 10m / 1g',
+    },
   },
   required: ['pattern'],
 } as const;
@@ -48,8 +66,8 @@ export const policySchemas = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      repository: { type: 'string', description: 'Ignored: the path names the repository' },
-      rules: { type: 'array', items: ruleSchema },
+      repository: { ...text(LIMIT.repoName), description: 'Ignored: the path names the repository' },
+      rules: { type: 'array', items: ruleSchema, maxItems: LIMIT.rules },
     },
     required: ['rules'],
   },
@@ -76,10 +94,17 @@ export const policySchemas = {
   addBody: {
     type: 'object',
     additionalProperties: false,
-    properties: { rule: ruleSchema, position: { type: 'integer', minimum: 1, description: '1-based; default: last' } },
+    properties: {
+      rule: ruleSchema,
+      position: { type: 'integer', minimum: 1, maximum: LIMIT.rules, description: '1-based; default: last' },
+    },
     required: ['rule'],
   },
-  removeQuery: { type: 'object', properties: { position: { type: 'integer', minimum: 1 } }, required: ['position'] },
+  removeQuery: {
+    type: 'object',
+    properties: { position: { type: 'integer', minimum: 1, maximum: LIMIT.rules } },
+    required: ['position'],
+  },
   removed: {
     type: 'object',
     properties: {
@@ -94,11 +119,11 @@ export const policySchemas = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      repository: { type: 'string' },
-      ref: { type: 'string', description: 'Full ref name' },
-      old: { type: 'string', description: 'Object id, or 0 for a creation' },
-      new: { type: 'string', description: 'Object id (already in the repository), or 0 for a deletion' },
-      user: { type: 'string', description: 'Who would push; absent: anonymous' },
+      repository: text(LIMIT.repoName),
+      ref: { ...text(LIMIT.refName), description: 'Full ref name' },
+      old: { ...text(LIMIT.revision), description: 'Object id, or 0 for a creation' },
+      new: { ...text(LIMIT.revision), description: 'Object id (already in the repository), or 0 for a deletion' },
+      user: { ...text(LIMIT.name), description: 'Who would push; absent: anonymous' },
     },
     required: ['repository', 'ref', 'old', 'new'],
   },

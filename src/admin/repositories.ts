@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { adoptRepositories } from '../db/adoption.js';
+import { adoptRepositories, type RepositoryConflict } from '../db/adoption.js';
+import { AmbiguousRepositoryError } from '../db/errors.js';
 import {
   getRepository,
   listRepositories,
@@ -9,13 +10,13 @@ import {
   unregisterRepository,
   updateRepository,
 } from '../db/repositories.js';
-import { deleteRepositoryFiles } from '../db/repository-files.js';
-import { InvalidInputError } from '../errors.js';
+import { deleteRepositoryFiles, existingRepositoryFor, locateRepository } from '../db/repository-files.js';
+import { ConflictError, InvalidInputError } from '../errors.js';
 import type { HashAlgorithm } from '../objects/oid.js';
 import { initRepository } from '../repo/init-repository.js';
 import { normalizeRepoName } from '../transport/repo-path.js';
 import { requireDataDir, type AdminContext } from './context.js';
-import { listOf, nullableString, params, ref, responds, timestamp } from './schemas.js';
+import { LIMIT, listOf, nullableString, nullableText, params, ref, responds, text, timestamp } from './schemas.js';
 
 const repositorySchema = {
   $id: 'Repository',
@@ -28,6 +29,11 @@ const repositorySchema = {
     anonymousRead: { type: 'boolean' },
     anonymousPush: { type: 'boolean' },
     createdAt: timestamp,
+    ambiguousWith: {
+      ...nullableString,
+      description:
+        'The other folder the same name means (team/app beside team/app.git): git requests for both are refused until one is renamed or removed',
+    },
   },
   required: ['id', 'name', 'owner', 'anonymousRead', 'anonymousPush', 'createdAt'],
 };
@@ -36,12 +42,12 @@ const newRepository = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 1024 },
-    owner: { type: 'string' },
+    name: text(LIMIT.repoName, { minLength: 1 }),
+    owner: text(LIMIT.name),
     anonymousRead: { type: 'boolean' },
     anonymousPush: { type: 'boolean' },
     objectFormat: { type: 'string', enum: ['sha1', 'sha256'] },
-    defaultBranch: { type: 'string' },
+    defaultBranch: text(LIMIT.refName),
   },
   required: ['name'],
 } as const;
@@ -50,7 +56,7 @@ const repositoryChanges = {
   type: 'object',
   additionalProperties: false,
   minProperties: 1,
-  properties: { anonymousRead: { type: 'boolean' }, anonymousPush: { type: 'boolean' }, owner: nullableString },
+  properties: { anonymousRead: { type: 'boolean' }, anonymousPush: { type: 'boolean' }, owner: nullableText(LIMIT.name) },
 } as const;
 
 interface NewRepository {
@@ -66,10 +72,21 @@ interface NewRepository {
 export async function repositoryRoutes(app: FastifyInstance, { db, dataDir }: AdminContext): Promise<void> {
   app.addSchema(repositorySchema);
   const repository = ref('Repository');
+  /**
+   * Folders are adopted first, so that a `pub` made beside a registered
+   * `pub.git` is its own entry and an exact name picks exactly its folder
+   * (how one of two twins is renamed away or removed), never the other.
+   */
+  const lookUp = async (name: string) => {
+    if (dataDir) await adoptRepositories(db, dataDir);
+    return getRepository(db, name);
+  };
 
   app.get('/repos', { schema: { response: responds(listOf('Repository')) } }, async () => {
-    if (dataDir) await adoptRepositories(db, dataDir);
-    return listRepositories(db);
+    const conflicts: RepositoryConflict[] = [];
+    if (dataDir) await adoptRepositories(db, dataDir, { onConflict: (c) => conflicts.push(c) });
+    const twin = new Map(conflicts.flatMap((c) => c.folders.map((f) => [f, c.folders.find((o) => o !== f)!] as const)));
+    return (await listRepositories(db)).map((r) => ({ ...r, ambiguousWith: twin.get(r.name) ?? null }));
   });
   app.post<{ Body: NewRepository }>(
     '/repos',
@@ -79,6 +96,9 @@ export async function repositoryRoutes(app: FastifyInstance, { db, dataDir }: Ad
       const name = normalizeRepoName(request.body.name);
       if (!name) throw new InvalidInputError(`'${request.body.name}' is not a valid repository name`);
       const relative = name.endsWith('.git') ? name : `${name}.git`;
+      // `x` and `x.git` are one name: a new folder beside the other would make it ambiguous.
+      const twin = await existingRepositoryFor(folder, relative);
+      if (twin) throw new ConflictError(`repository ${relative} already exists as ${twin}`, { name: relative, existing: twin });
       const { owner, anonymousRead, anonymousPush } = request.body;
       const record = await db.withTransaction(async () => {
         // Registered first: a taken name fails before anything is written to disk.
@@ -94,12 +114,15 @@ export async function repositoryRoutes(app: FastifyInstance, { db, dataDir }: Ad
   app.get<{ Params: { '*': string } }>(
     '/repos/*',
     { schema: { params: params.repo, response: responds(repository) } },
-    (request) => getRepository(db, request.params['*']),
+    async (request) => {
+      const record = await lookUp(request.params['*']);
+      return { ...record, ambiguousWith: await twinOf(dataDir, record.name) };
+    },
   );
   app.patch<{ Params: { '*': string }; Body: { anonymousRead?: boolean; anonymousPush?: boolean; owner?: string | null } }>(
     '/repos/*',
     { schema: { params: params.repo, body: repositoryChanges, response: responds(repository) } },
-    (request) => updateRepository(db, request.params['*'], request.body),
+    async (request) => updateRepository(db, (await lookUp(request.params['*'])).name, request.body),
   );
   app.delete<{ Params: { '*': string } }>(
     '/repos/*',
@@ -107,10 +130,22 @@ export async function repositoryRoutes(app: FastifyInstance, { db, dataDir }: Ad
     (request) => {
       const folder = requireDataDir(dataDir);
       return db.withTransaction(async () => {
-        const record = await unregisterRepository(db, request.params['*']);
+        const record = await unregisterRepository(db, (await lookUp(request.params['*'])).name);
         await deleteRepositoryFiles(folder, record.path);
         return record;
       });
     },
   );
+}
+
+/** The other folder that the repository's name also means, or null. */
+async function twinOf(dataDir: string | undefined, name: string): Promise<string | null> {
+  if (!dataDir) return null;
+  try {
+    await locateRepository(dataDir, name);
+    return null;
+  } catch (err) {
+    if (!(err instanceof AmbiguousRepositoryError)) throw err;
+    return (err.data.folders as string[]).find((f) => f !== name) ?? null;
+  }
 }

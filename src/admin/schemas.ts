@@ -8,6 +8,50 @@ export const timestamp = { type: 'string', format: 'date-time' } as const;
 export const nullableTimestamp = { type: ['string', 'null'], format: 'date-time' } as const;
 export const nullableString = { type: ['string', 'null'] } as const;
 
+/**
+ * The length or range every input is held to: out of range is a 400 with a
+ * message (schema validation), never a 500 from the layers below nor a
+ * 100,000-character name stored. test/admin-limits.test.ts checks that every
+ * string, number and list in every route's input has one.
+ */
+export const LIMIT = {
+  /** Usernames and group names (as created: 64). */
+  name: 64,
+  displayName: 200,
+  tokenName: 100,
+  /** Repository names and grant patterns (isRepoName's 1024). */
+  repoName: 1024,
+  /** Ref names and ref patterns. */
+  refName: 1024,
+  /** Key comments, rule descriptions. */
+  comment: 256,
+  description: 1000,
+  /** One OpenSSH public key line (16 Kib covers 16384-bit RSA). */
+  keyText: 16384,
+  /** A regular expression or a glob in a rule. */
+  expression: 1024,
+  /** Object ids (sha256: 64 hex) or a revision in a dry run. */
+  revision: 256,
+  /** ISO dates and durations (`7d`). */
+  time: 64,
+  /** Entries in a list (people, paths). */
+  items: 100,
+  /** Rules of one repository. */
+  rules: 500,
+  /** Row ids: PostgreSQL's integer. */
+  id: 2147483647,
+} as const;
+
+/** A string input of at most `maxLength` characters. */
+export function text(maxLength: number, extra: Record<string, unknown> = {}) {
+  return { type: 'string', maxLength, ...extra } as const;
+}
+
+/** A string or null input of at most `maxLength` characters. */
+export function nullableText(maxLength: number) {
+  return { type: ['string', 'null'], maxLength } as const;
+}
+
 /** Every failure has this shape; registered once for the whole API. */
 export const errorSchema = {
   $id: 'Error',
@@ -38,8 +82,8 @@ export function responds(schema: object, code = 200) {
 
 /** Path parameters several resources share. */
 export const params = {
-  username: { type: 'object', properties: { username: { type: 'string' } }, required: ['username'] },
-  id: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] },
+  username: { type: 'object', properties: { username: text(LIMIT.name) }, required: ['username'] },
+  id: { type: 'object', properties: { id: { type: 'integer', minimum: 1, maximum: LIMIT.id } }, required: ['id'] },
   /** Repository names contain slashes: the rest of the path is the name. */
-  repo: { type: 'object', properties: { '*': { type: 'string', minLength: 1 } }, required: ['*'] },
+  repo: { type: 'object', properties: { '*': text(LIMIT.repoName, { minLength: 1 }) }, required: ['*'] },
 } as const;

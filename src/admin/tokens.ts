@@ -3,7 +3,7 @@ import { parseDuration } from '../auth/duration.js';
 import { createToken, listTokens, revokeToken, type TokenScope } from '../auth/tokens.js';
 import { InvalidInputError } from '../errors.js';
 import type { AdminContext } from './context.js';
-import { listOf, nullableTimestamp, params, ref, responds, timestamp } from './schemas.js';
+import { LIMIT, listOf, nullableTimestamp, params, ref, responds, text, timestamp } from './schemas.js';
 
 const scope = { type: 'string', enum: ['read', 'write', 'admin'] } as const;
 
@@ -38,10 +38,10 @@ const newToken = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 100 },
-    expiresIn: { type: 'string', pattern: '^\\d+\\s*[smhdwy]$', description: 'e.g. 30d, 12h, 1y' },
-    expiresAt: timestamp,
-    scopes: { type: 'array', items: scope, uniqueItems: true },
+    name: text(LIMIT.tokenName, { minLength: 1 }),
+    expiresIn: text(LIMIT.time, { pattern: '^\\d+\\s*[smhdwy]$', description: 'e.g. 30d, 12h, 1y (at most 100y)' }),
+    expiresAt: { ...timestamp, maxLength: LIMIT.time },
+    scopes: { type: 'array', items: scope, uniqueItems: true, maxItems: 3 },
   },
 } as const;
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { addUser, getUser, listUsers, removeUser, updateUser } from '../auth/users.js';
 import type { AdminContext } from './context.js';
-import { listOf, nullableString, params, ref, responds, timestamp } from './schemas.js';
+import { LIMIT, listOf, nullableString, nullableText, params, ref, responds, text, timestamp } from './schemas.js';
 
 const userSchema = {
   $id: 'User',
@@ -20,8 +20,8 @@ const newUser = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    username: { type: 'string', minLength: 1, maxLength: 64 },
-    displayName: nullableString,
+    username: text(LIMIT.name, { minLength: 1 }),
+    displayName: nullableText(LIMIT.displayName),
     admin: { type: 'boolean' },
   },
   required: ['username'],
@@ -31,7 +31,7 @@ const userChanges = {
   type: 'object',
   additionalProperties: false,
   minProperties: 1,
-  properties: { displayName: nullableString, admin: { type: 'boolean' } },
+  properties: { displayName: nullableText(LIMIT.displayName), admin: { type: 'boolean' } },
 } as const;
 
 /** GET/POST /users, GET/PATCH/DELETE /users/:username. */

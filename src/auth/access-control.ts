@@ -3,7 +3,7 @@ import type { Identity } from '../identity.js';
 import type { Access, AccessControl, AccessVerdict } from './access.js';
 import type { Queryable } from '../db/database.js';
 import { adoptRepository } from '../db/adoption.js';
-import { findRepository, type RepositoryRecord } from '../db/repositories.js';
+import { findRepositoryExactly, type RepositoryRecord } from '../db/repositories.js';
 import { AuthorizedKeysFile } from './authorized-keys.js';
 import { groupsOfUser } from './groups.js';
 import { grantedLevel, higherLevel, levelRank } from './permissions.js';
@@ -181,8 +181,12 @@ export class AccountAccessControl implements AccessControl {
     return capByScopes(level, (identity as AccountIdentity).scopes);
   }
 
+  /**
+   * `name` is the canonical name of the folder the transport found: its own
+   * registry entry, never its `.git` twin's (whose grants and flags are not its).
+   */
   private async repository(name: string): Promise<RepositoryRecord | null> {
-    const record = await findRepository(this.db, name);
+    const record = await findRepositoryExactly(this.db, name);
     if (record || !this.dataDir) return record;
     return adoptRepository(this.db, this.dataDir, name);
   }

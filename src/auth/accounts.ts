@@ -39,7 +39,13 @@ export async function openAccounts(options: OpenAccountsOptions): Promise<Accoun
     const interrupted = await reconcileAudit(db, { readRefs: options.readRefs });
     if (interrupted.length)
       log?.warn({ pushes: interrupted }, 'pushes interrupted by a previous stop were marked in the audit log');
-    const adopted = await adoptRepositories(db, options.dataDir);
+    const adopted = await adoptRepositories(db, options.dataDir, {
+      onConflict: (conflict) =>
+        log?.warn(
+          conflict,
+          `repository name '${conflict.name}' means two folders (${conflict.folders.join(', ')}): git requests for either are refused until one is renamed or removed`,
+        ),
+    });
     if (adopted.length) log?.info({ repositories: adopted }, 'adopted repositories found in the data folder');
     const access = createAccessControl({ db, dataDir: options.dataDir, authorizedKeysFile: options.authorizedKeysFile, log });
     if (options.authorizedKeysFile) {

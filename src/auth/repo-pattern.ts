@@ -4,8 +4,10 @@ import { globToRegExp } from '../glob.js';
 /**
  * Repository patterns in grants: a name (`team/app`, `team/app.git`) or a
  * glob where `*` and `?` stay within one path segment and `**` crosses them
- * (`team/*`, `**`). A `.git` suffix is ignored on both sides, so `team/app`
- * also matches the repository `team/app.git`.
+ * (`team/*`, `**`). A pattern without a `.git` suffix names repositories
+ * as clients do, so `team/app` matches the folder `team/app` and the folder
+ * `team/app.git`; a pattern with one names exactly such folders, so a grant
+ * on `pub.git` never applies to a folder `pub` made beside it or after it.
  */
 export function normalizeRepoPattern(raw: string): string {
   const pattern = raw.trim().replace(/^\/+/, '').replace(/\/+$/, '');
@@ -34,6 +36,7 @@ export function repoPatternMatches(pattern: string, repoName: string): boolean {
     if (compiled.size > 10_000) compiled.clear();
     compiled.set(pattern, regex);
   }
+  if (pattern.endsWith('.git') && !repoName.endsWith('.git')) return false;
   return regex.test(stripGitSuffix(repoName));
 }
 

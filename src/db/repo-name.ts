@@ -13,3 +13,8 @@ export function isRepoName(name: string): boolean {
 export function repoNameVariants(name: string): string[] {
   return name.endsWith('.git') ? [name, name.slice(0, -4)] : [name, `${name}.git`];
 }
+
+/** The name a client means, whichever form it used: `x` for both `x` and `x.git`. */
+export function logicalRepoName(name: string): string {
+  return name.endsWith('.git') ? name.slice(0, -4) : name;
+}

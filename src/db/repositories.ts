@@ -1,7 +1,7 @@
 import type { Queryable } from './database.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { isUniqueViolation } from './errors.js';
-import { isRepoName, repoNameVariants } from './repo-name.js';
+import { isRepoName, logicalRepoName, repoNameVariants } from './repo-name.js';
 
 /** A row of the repositories registry. */
 export interface RepositoryRecord {
@@ -82,13 +82,25 @@ export async function registerRepositoryIfMissing(db: Queryable, name: string, p
   return (rowCount ?? 0) > 0;
 }
 
-/** The repository by its name, also given without or with a `.git` suffix; null if unknown. */
+/**
+ * The repository by its name as an admin types it, also without or with a
+ * `.git` suffix: the exact name first (it names one folder), else the other
+ * form; null if unknown. The transports use findRepositoryExactly with the
+ * canonical name of the folder they found, so a folder never borrows the
+ * registry entry of its `.git` twin.
+ */
 export async function findRepository(db: Queryable, name: string): Promise<RepositoryRecord | null> {
   const variants = repoNameVariants(name);
   const { rows } = await db.query<RepositoryRow>(
     `${SELECT_REPOSITORY} WHERE r.name = ANY($1::text[]) ORDER BY r.name = $2 DESC LIMIT 1`,
     [variants, name],
   );
+  return rows[0] ? toRecord(rows[0]) : null;
+}
+
+/** The registry entry of exactly this canonical name (the folder's path below the data folder). */
+export async function findRepositoryExactly(db: Queryable, name: string): Promise<RepositoryRecord | null> {
+  const { rows } = await db.query<RepositoryRow>(`${SELECT_REPOSITORY} WHERE r.name = $1`, [name]);
   return rows[0] ? toRecord(rows[0]) : null;
 }
 
@@ -131,12 +143,17 @@ export async function updateRepository(db: Queryable, name: string, changes: Rep
 
 /**
  * Removes the registry entry and the grants naming exactly this repository
- * (a later repository of the same name must not inherit them). Pattern
+ * (a later repository of the same name must not inherit them): its folder
+ * name (`pub.git`), and the client name (`pub`) unless that still names its
+ * twin folder (`pub` beside `pub.git`), which keeps its grants. Pattern
  * grants stay. Deleting the files is the caller's business.
  */
 export async function unregisterRepository(db: Queryable, name: string): Promise<RepositoryRecord> {
   const record = await getRepository(db, name);
-  await db.query(`DELETE FROM permissions WHERE repo_pattern = ANY($1::text[])`, [repoNameVariants(record.name)]);
+  const logical = logicalRepoName(record.name);
+  const twin = record.name === logical ? `${logical}.git` : logical;
+  const patterns = (await findRepositoryExactly(db, twin)) ? [record.name].filter((p) => p !== logical) : [record.name, logical];
+  await db.query(`DELETE FROM permissions WHERE repo_pattern = ANY($1::text[])`, [patterns]);
   await db.query(`DELETE FROM repositories WHERE id = $1`, [record.id]);
   return record;
 }

@@ -48,7 +48,22 @@ export function applyDelta(base: Buffer, delta: Buffer): Buffer {
     throw badDelta(`base size ${base.length} does not match the delta's ${baseSize}`);
   }
   if (resultSize >= MAX_BUFFER) throw badDelta(`result size ${resultSize} is too large`);
+  // Checked before allocating: a few bytes declaring a 4 GiB result must fail
+  // without that much memory ever being asked for.
+  forEachOp(delta, opsStart, baseSize, resultSize);
   const out = Buffer.allocUnsafe(resultSize);
+  forEachOp(delta, opsStart, baseSize, resultSize, (fromBase, from, size, written) => {
+    if (fromBase) base.copy(out, written, from, from + size);
+    else delta.copy(out, written, from, from + size);
+  });
+  return out;
+}
+
+/** Copy `size` bytes from the base (or from the delta itself, for an insert) at `from` to `written` in the result. */
+type OpVisitor = (fromBase: boolean, from: number, size: number, written: number) => void;
+
+/** Walks the ops, checking each against the base and the declared result size. */
+function forEachOp(delta: Buffer, opsStart: number, baseSize: number, resultSize: number, visit?: OpVisitor): void {
   const end = delta.length;
   let pos = opsStart;
   let written = 0;
@@ -69,12 +84,12 @@ export function applyDelta(base: Buffer, delta: Buffer): Buffer {
       if (size === 0) size = 0x10000;
       if (offset + size > baseSize) throw badDelta('copy op reads past the end of the base');
       if (written + size > resultSize) throw badDelta('copy op writes past the declared result size');
-      base.copy(out, written, offset, offset + size);
+      visit?.(true, offset, size, written);
       written += size;
     } else if (op !== 0) {
       if (pos + op > end) throw badDelta('truncated insert op');
       if (written + op > resultSize) throw badDelta('insert op writes past the declared result size');
-      delta.copy(out, written, pos, pos + op);
+      visit?.(false, pos, op, written);
       pos += op;
       written += op;
     } else {
@@ -82,5 +97,4 @@ export function applyDelta(base: Buffer, delta: Buffer): Buffer {
     }
   }
   if (written !== resultSize) throw badDelta(`result is ${written} bytes, the delta declares ${resultSize}`);
-  return out;
 }

@@ -64,6 +64,8 @@ export class ByteReader {
   }
 
   private take(n: number): Buffer {
+    // An empty pkt-line ("0004") asks for no bytes, possibly with nothing buffered.
+    if (n === 0) return Buffer.alloc(0);
     const first = this.buffered[0];
     let out: Buffer;
     if (first.length >= n) {

@@ -9,7 +9,6 @@ import {
   type RepositoryRecord,
 } from '../../db/repositories.js';
 import { deleteRepositoryFiles } from '../../db/repository-files.js';
-import { findRepository } from '../../db/repositories.js';
 import { UsageError, type CliIO } from '../command.js';
 import {
   COMMON_OPTIONS,
@@ -79,7 +78,8 @@ export const repoAdminActions: Record<'list' | 'set' | 'remove', RepoAdminAction
     if (Object.values(changes).every((v) => v === undefined)) throw new UsageError('nothing to change');
     const target = databaseTarget(values.data, io);
     const repo = await withDatabase(target, async (db) => {
-      if (target.dataDir && !(await findRepository(db, positionals[0]!))) await adoptRepositories(db, target.dataDir);
+      // Adopted first: an exact name then picks exactly its folder, never its `.git` twin.
+      if (target.dataDir) await adoptRepositories(db, target.dataDir);
       return updateRepository(db, positionals[0]!, changes);
     });
     if (values.json) printJson(io, repo);
@@ -99,6 +99,7 @@ export const repoAdminActions: Record<'list' | 'set' | 'remove', RepoAdminAction
     if (!values.yes) throw new UsageError(`this deletes ${positionals[0]} and all its history; add --yes to confirm`);
     const removed = await withDatabase(target, (db) =>
       db.withTransaction(async () => {
+        await adoptRepositories(db, target.dataDir!);
         const record = await unregisterRepository(db, positionals[0]!);
         // Files go inside the transaction: if deleting fails, the registry keeps the entry.
         await deleteRepositoryFiles(target.dataDir!, record.path);

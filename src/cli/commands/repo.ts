@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { existingRepositoryFor } from '../../db/repository-files.js';
 import { initRepository } from '../../repo/init-repository.js';
 import { isGitDir } from '../../repo/git-dir.js';
 import { normalizeRepoName } from '../../transport/repo-path.js';
@@ -35,6 +36,12 @@ export const repoCommand: CliCommand = {
     const gitDir = path.join(path.resolve(values.data), relative);
     if (await isGitDir(gitDir)) {
       io.stderr.write(`fatal: repository '${relative}' already exists\n`);
+      return 128;
+    }
+    // `x` and `x.git` are one name: a new folder beside the other would make it ambiguous.
+    const twin = await existingRepositoryFor(path.resolve(values.data), relative);
+    if (twin) {
+      io.stderr.write(`fatal: repository '${relative}' already exists as '${twin}'\n`);
       return 128;
     }
     await mkdir(path.dirname(gitDir), { recursive: true });

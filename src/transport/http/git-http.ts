@@ -4,6 +4,7 @@ import type { AuditSink } from '../../audit-record.js';
 import type { Identity } from '../../identity.js';
 import { recordRefusedAttempt } from '../../receive/push-record.js';
 import type { Access, AccessControl } from '../../auth/access.js';
+import { AmbiguousRepositoryError } from '../../db/errors.js';
 import { resolveRepoPath } from '../repo-path.js';
 import { parseGitHttpPath } from './git-paths.js';
 import { RequestBody } from './request-body.js';
@@ -137,7 +138,16 @@ async function authorize(
       return null;
     }
   }
-  const resolved = await resolveRepoPath(options.dataDir, rawRepo);
+  let resolved: Awaited<ReturnType<typeof resolveRepoPath>>;
+  try {
+    resolved = await resolveRepoPath(options.dataDir, rawRepo);
+  } catch (err) {
+    if (!(err instanceof AmbiguousRepositoryError)) throw err;
+    // `x` and `x.git` both exist: neither is guessed, for anyone (git shows the text as `remote:`).
+    await auditRefusal(options, service, request, rawRepo, identity, 'ambiguous repository name');
+    sendText(reply, 409, err.message);
+    return null;
+  }
   const repoName = resolved?.name ?? rawRepo;
   const verdict = resolved ? await access.check(identity, repoName, service.access) : 'not-found';
   if (verdict === 'allow') return { repoName, gitDir: resolved!.gitDir, identity, remoteAddress: request.ip };

@@ -8,6 +8,7 @@ import type { Identity } from '../../identity.js';
 import type { ReceiveHooks, ReceivePackOutcome, ReceivePackSession } from '../../receive/types.js';
 import type { UploadPackOutcome, UploadPackSession } from '../../upload/index.js';
 import type { Access, AccessControl } from '../../auth/access.js';
+import { AmbiguousRepositoryError } from '../../db/errors.js';
 import { resolveRepoPath } from '../repo-path.js';
 import { channelInput } from './channel-input.js';
 import { parseExecCommand, type GitService } from './exec-command.js';
@@ -96,7 +97,16 @@ async function runExec(
     log.info('ssh service refused: not available');
     return finish(channel, FATAL, `fatal: ${service} is not available on this pushgate server`);
   }
-  const resolved = await resolveRepoPath(ctx.dataDir, path);
+  let resolved: Awaited<ReturnType<typeof resolveRepoPath>>;
+  try {
+    resolved = await resolveRepoPath(ctx.dataDir, path);
+  } catch (err) {
+    if (!(err instanceof AmbiguousRepositoryError)) throw err;
+    // `x` and `x.git` both exist: refused, never resolved to either.
+    log.info({ folders: err.data.folders }, 'ssh repository name ambiguous');
+    if (access === 'write') await recordRefusedAttempt(ctx.audit, refusal(ctx, path, 'ambiguous repository name'));
+    return finish(channel, FATAL, `fatal: ${err.message}`);
+  }
   const verdict = resolved ? await ctx.access.check(ctx.identity, resolved.name, access) : 'not-found';
   if (verdict === 'not-found' || !resolved) {
     // The same words whether it is missing or hidden from this user: nothing to learn from probing.
