@@ -25,6 +25,7 @@ export async function loadTargets(dist, { seedPacks, seedRequests, tmpDir }) {
   const { ByteReader } = await imp('protocol/byte-reader.js');
   const { PktLineReader } = await imp('protocol/pkt-line-reader.js');
   const { readUpdateRequest, readPushOptions } = await imp('protocol/update-request.js');
+  const { LineCounter } = await imp('protocol/line-limits.js');
   const { readUploadRequest, readNegotiationLine } = await imp('protocol/upload-request.js');
   const { readV2Request, capabilityValue } = await imp('protocol/v2-request.js');
   const { parseFetchArguments, parseLsRefsArguments } = await imp('protocol/v2-fetch-request.js');
@@ -104,7 +105,7 @@ export async function loadTargets(dist, { seedPacks, seedRequests, tmpDir }) {
       async run([input, algo]) {
         const reader = readerOf(input);
         const request = await readUpdateRequest(reader, algo);
-        if (request?.capabilities.has('push-options')) await readPushOptions(reader, 5);
+        if (request?.capabilities.has('push-options')) await readPushOptions(reader, new LineCounter({ pushOption: 5 }));
         else if (request) await readPushOptions(reader);
       },
     },
@@ -112,7 +113,7 @@ export async function loadTargets(dist, { seedPacks, seedRequests, tmpDir }) {
       name: 'push-options',
       arbitrary: fc.tuple(stream(pushOptions), fc.integer({ min: 0, max: 20 })),
       async run([input, max]) {
-        await readPushOptions(readerOf(input), max);
+        await readPushOptions(readerOf(input), new LineCounter({ pushOption: max }));
       },
     },
     {
@@ -137,8 +138,8 @@ export async function loadTargets(dist, { seedPacks, seedRequests, tmpDir }) {
           const request = await readV2Request(reader, V2_CAPABILITIES);
           if (!request) return;
           const algo = capabilityValue(request.capabilities, 'object-format') === 'sha256' ? 'sha256' : 'sha1';
-          if (request.command === 'fetch') parseFetchArguments(request.args, algo);
-          else if (request.command === 'ls-refs') parseLsRefsArguments(request.args, true);
+          if (request.command === 'fetch') await parseFetchArguments(request.args, algo);
+          else if (request.command === 'ls-refs') await parseLsRefsArguments(request.args, true);
         }
       },
     },
