@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDirectory, isErrno } from '../fs-durable.js';
-import { currentProcess, type ProcessIdentity } from './process-identity.js';
+import { currentProcess, hostTag, type ProcessIdentity } from './process-identity.js';
 
 /**
  * The journal of one atomic ref transaction, `<gitdir>/pushgate-ref-journal.<id>`.
@@ -83,10 +83,26 @@ export function parseJournal(id: string, text: string): JournalRecord | undefine
   return record;
 }
 
+/**
+ * The temp file a journal is rewritten through. Its name carries the writer
+ * (host tag, pid, start time), so that one left empty by a kill right after
+ * its creation is known to be dead without reading it.
+ */
+function journalTempPath(target: string): string {
+  const me = currentProcess();
+  return `${target}.${hostTag(me.host)}.${me.pid}.${me.started}.tmp`;
+}
+
+/** The writer a journal temp file's name gives, if it has one (older pushgates wrote `<journal>.tmp`). */
+export function journalTempWriter(name: string): { hostTag: string; pid: number; started: string } | undefined {
+  const m = /\.([0-9a-f]{12})\.(\d+)\.([^.]+)\.tmp$/.exec(name);
+  return m ? { hostTag: m[1]!, pid: Number(m[2]), started: m[3]! } : undefined;
+}
+
 /** Durably (re)write the journal: temp file, fsync, rename over, fsync the git dir. */
 export async function writeJournal(gitDir: string, record: JournalRecord): Promise<void> {
   const target = journalPath(gitDir, record.id);
-  const temp = `${target}.tmp`;
+  const temp = journalTempPath(target);
   const handle = await open(temp, 'w', 0o644);
   try {
     await handle.writeFile(serialize(record));

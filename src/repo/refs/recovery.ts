@@ -3,7 +3,15 @@ import { readFile, readdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isZeroOid } from '../../objects/oid.js';
 import { fsyncDirectory, isErrno } from '../fs-durable.js';
-import { JOURNAL_PREFIX, deleteMarker, parseJournal, readJournal, removeJournal, type JournalRecord } from './journal.js';
+import {
+  JOURNAL_PREFIX,
+  deleteMarker,
+  journalTempWriter,
+  parseJournal,
+  readJournal,
+  removeJournal,
+  type JournalRecord,
+} from './journal.js';
 import {
   type OwnedLock,
   STALE_LOCK_GRACE_MS,
@@ -11,7 +19,7 @@ import {
   sweepStaleLocks,
   takeOverTransactionLock,
 } from './lock-owner.js';
-import { isProcessAlive } from './process-identity.js';
+import { currentProcess, hostTag, isProcessAlive, localProcessState } from './process-identity.js';
 
 function expectedLockContent(record: JournalRecord, newOid: string): string {
   return isZeroOid(newOid) ? deleteMarker(record.id) : `${newOid}\n`;
@@ -120,7 +128,13 @@ async function recoverDeadJournals(gitDir: string): Promise<void> {
   for (const name of names) {
     const path = join(gitDir, name);
     if (name.endsWith('.tmp')) {
-      // A journal being (re)written; its owner line tells whether anyone still is.
+      // A journal being (re)written. Its name says by whom; a dead writer's is litter.
+      const writer = journalTempWriter(name);
+      if (writer && writer.hostTag === hostTag(currentProcess().host)) {
+        if (localProcessState(writer.pid, writer.started) === 'dead') await unlink(path).catch(() => undefined);
+        continue;
+      }
+      // Older temp names: the owner line tells whether anyone still is.
       const text = await readFile(path, 'utf8').catch(() => '');
       const owner = /^owner (\S+) (\d+) (\S+)$/m.exec(text);
       if (owner && isProcessAlive({ host: owner[1]!, pid: Number(owner[2]), started: owner[3]! })) continue;
