@@ -236,7 +236,13 @@ async function journalExists(gitDir: string, tx: string): Promise<boolean> {
 }
 
 /** Become the owner of the lock `st` by renaming its owner link `from` to ours; 'retry' if someone else did first. */
-async function takeOver(gitDir: string, name: string, from: OwnerLink, st: BigIntStats, tx: string): Promise<OwnedLock | 'retry'> {
+async function takeOver(
+  gitDir: string,
+  name: string,
+  from: OwnerLink,
+  st: BigIntStats,
+  tx: string,
+): Promise<OwnedLock | 'retry'> {
   const ownersDir = join(gitDir, LOCK_OWNERS_DIR);
   const to = join(ownersDir, ownerLinkName(from.key, tx));
   try {

@@ -4,7 +4,13 @@ import { dirname, join } from 'node:path';
 import { isZeroOid } from '../../objects/oid.js';
 import { fsyncDirectory, isErrno } from '../fs-durable.js';
 import { JOURNAL_PREFIX, deleteMarker, parseJournal, readJournal, removeJournal, type JournalRecord } from './journal.js';
-import { type OwnedLock, STALE_LOCK_GRACE_MS, pruneEmptyParents, sweepStaleLocks, takeOverTransactionLock } from './lock-owner.js';
+import {
+  type OwnedLock,
+  STALE_LOCK_GRACE_MS,
+  pruneEmptyParents,
+  sweepStaleLocks,
+  takeOverTransactionLock,
+} from './lock-owner.js';
 import { isProcessAlive } from './process-identity.js';
 
 function expectedLockContent(record: JournalRecord, newOid: string): string {
