@@ -17,6 +17,7 @@ import { RefLock } from '../src/repo/refs/ref-lock.js';
 import { recoverRefJournals } from '../src/repo/refs/recovery.js';
 import { Fixture, leftovers } from './helpers/crash-fixture.js';
 import { refsOf, tempDir } from './helpers/git.js';
+import { tsxChildEnv } from './helpers/tsx-child.js';
 
 const REF_LOCK_URL = pathToFileURL(path.resolve('src/repo/refs/ref-lock.ts')).href;
 const REPOSITORY_URL = pathToFileURL(path.resolve('src/repo/repository.ts')).href;
@@ -41,7 +42,7 @@ function lockHolder(
     process.stdin.on('end', async () => { if (ok) await lock.release(); process.exit(0); });
   `;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    env: { ...process.env, CHILD_GIT_DIR: gitDir, CHILD_NAME: name, ...env },
+    env: tsxChildEnv({ ...process.env, CHILD_GIT_DIR: gitDir, CHILD_NAME: name, ...env }),
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const locked = new Promise<string>((resolve) => {
@@ -150,12 +151,12 @@ t.test('an atomic transaction found dead by a lock taker is rolled forward first
     { name: 'refs/heads/other', oldOid: c1, newOid: c2 },
   ];
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    env: {
+    env: tsxChildEnv({
       ...process.env,
       CHILD_GIT_DIR: f.gitDir,
       CHILD_UPDATES: JSON.stringify(updates),
       PUSHGATE_TEST_REF_CRASH: 'after-commit',
-    },
+    }),
     stdio: 'inherit',
   });
   await exited(child);

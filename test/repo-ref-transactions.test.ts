@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ZERO, git, gitFixture, gitStatus, lockFiles, open, updateOne } from './helpers/repo.js';
+import { tsxChildEnv } from './helpers/tsx-child.js';
 
 /**
  * Run an atomic update in a child process that SIGKILLs itself at `crashAt`,
@@ -21,7 +22,12 @@ function crashChild(gitDir: string, updates: { name: string; oldOid: string; new
     process.exit(0);
   `;
   return spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    env: { ...process.env, CHILD_GIT_DIR: gitDir, CHILD_UPDATES: JSON.stringify(updates), PUSHGATE_TEST_REF_CRASH: crashAt },
+    env: tsxChildEnv({
+      ...process.env,
+      CHILD_GIT_DIR: gitDir,
+      CHILD_UPDATES: JSON.stringify(updates),
+      PUSHGATE_TEST_REF_CRASH: crashAt,
+    }),
     encoding: 'utf8',
   });
 }
