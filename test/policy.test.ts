@@ -4,12 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ObjectReader } from '../src/objects/object-reader.js';
 import { isObjectType, type ObjectType } from '../src/objects/object-type.js';
-import {
-  checkNamespaceRules,
-  namespaceOf,
-  type NamespaceFacts,
-  type NamespaceRuleId,
-} from '../src/policy/namespace-rules.js';
+import { checkNamespaceRules, namespaceOf, type NamespaceFacts, type NamespaceRuleId } from '../src/policy/namespace-rules.js';
 import {
   collectNamespaceFacts,
   evaluateNamespaceRules,
@@ -186,7 +181,8 @@ t.test('reasons name the rule; explanations say what to do', async (t) => {
   t.match(await check('refs/other/x', missing, c1), { explanation: /\(a missing object\)/ });
   t.match(await check('refs/other/x', c3, side), {
     reason: 'non-fast-forward (namespace rule: updates only fast-forward)',
-    explanation: /does not contain .* \(tags peeled to commits\); fetch, merge or rebase, and push again, or delete the ref and create it again\.$/,
+    explanation:
+      /does not contain .* \(tags peeled to commits\); fetch, merge or rebase, and push again, or delete the ref and create it again\.$/,
   });
   for (const verdict of [await check('refs/heads/main', c2, side), await check('refs/tags/v1', c1, c2)]) {
     t.ok(verdict!.reason.length < 80, 'reason stays short');
@@ -208,7 +204,11 @@ t.test('pure function over hand-supplied facts', async (t) => {
   t.equal(rule('refs/other/a', ZERO, B, {}), null, 'creation elsewhere needs no facts');
   t.equal(rule('refs/tags/a', A, B, {}), 'tag-never-moves', 'tag update needs no facts');
   t.equal(rule('refs/other/a', A, ZERO, {}), null, 'deletion needs no facts');
-  t.equal(rule('refs/other/a', A, B, { old: { type: 'tag' }, new: commit, fastForward: true }), 'update-needs-commits', 'a tag whose target is missing');
+  t.equal(
+    rule('refs/other/a', A, B, { old: { type: 'tag' }, new: commit, fastForward: true }),
+    'update-needs-commits',
+    'a tag whose target is missing',
+  );
   t.equal(rule('refs/heads/a', '0'.repeat(64), 'b'.repeat(64), { new: commit }), null, 'sha256 zero id');
 
   t.equal(namespaceOf('refs/heads/a/b'), 'branch');
@@ -235,7 +235,13 @@ t.test('facts are looked up only when a rule needs them', async (t) => {
   t.same((await collect('refs/tags/a', c1, c2)).calls, [`type ${c2.slice(0, 4)}`], 'tag update: no ancestry');
   t.same((await collect('refs/heads/a', c1, blob)).calls, [`type ${blob.slice(0, 4)}`], 'branch to non-commit: stops early');
   const ff = await collect('refs/other/a', tA, tC);
-  t.same(ff.calls, [`type ${tC.slice(0, 4)}`, `peel ${tC.slice(0, 4)}`, `type ${tA.slice(0, 4)}`, `peel ${tA.slice(0, 4)}`, 'ancestry']);
+  t.same(ff.calls, [
+    `type ${tC.slice(0, 4)}`,
+    `peel ${tC.slice(0, 4)}`,
+    `type ${tA.slice(0, 4)}`,
+    `peel ${tA.slice(0, 4)}`,
+    'ancestry',
+  ]);
   t.same(ff.facts, { new: { type: 'tag', peeledType: 'commit' }, old: { type: 'tag', peeledType: 'commit' }, fastForward: true });
   const blobs = await collect('refs/other/a', blob, tree);
   t.notOk(blobs.calls.includes('ancestry'), 'no ancestry between non-commits');
@@ -257,6 +263,9 @@ t.test('readerFactSource: broken tags peel to nothing', async (t) => {
   t.equal(await source.peel('1'.repeat(40)), null, 'malformed tag');
   t.equal(await source.peel('2'.repeat(40)), null, 'tag of a missing object');
   t.same(await source.peel('3'.repeat(40)), { oid: '3'.repeat(40), type: 'commit' });
-  const verdict = await evaluateNamespaceRules({ refName: 'refs/other/x', oldOid: '1'.repeat(40), newOid: '3'.repeat(40) }, source);
+  const verdict = await evaluateNamespaceRules(
+    { refName: 'refs/other/x', oldOid: '1'.repeat(40), newOid: '3'.repeat(40) },
+    source,
+  );
   t.match(verdict, { rule: 'update-needs-commits', explanation: /\(a tag of a missing object\)/ });
 });

@@ -24,7 +24,11 @@ import { gitOk, refsOf, run, tempDir, WorkRepo } from './helpers/git.js';
 
 const silent = pino({ level: 'silent' });
 
-async function sshKeygen(dir: string, name: string, comment: string): Promise<{ file: string; line: string; fingerprint: string }> {
+async function sshKeygen(
+  dir: string,
+  name: string,
+  comment: string,
+): Promise<{ file: string; line: string; fingerprint: string }> {
   const file = path.join(dir, name);
   const r = await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', file]);
   if (r.code !== 0) throw new Error(r.stderr);
@@ -70,7 +74,9 @@ t.test('authorized_keys lines: the pushgate-user option', async (t) => {
   const file = path.join(dir, 'authorized_keys');
   await writeFile(
     file,
-    [a.line, `pushgate-user="alice" ${b.line}`, `pushgate-user="key:x" ${c.line}`, `restrict,pushgate-user=bob ${d.line}`].join('\n'),
+    [a.line, `pushgate-user="alice" ${b.line}`, `pushgate-user="key:x" ${c.line}`, `restrict,pushgate-user=bob ${d.line}`].join(
+      '\n',
+    ),
   );
   const keys = new AuthorizedKeysFile(file, silent);
   t.equal(await keys.load(), 3, 'the line with a malformed user is skipped');
@@ -132,7 +138,8 @@ t.test(`authorized_keys keys over SSH: a comment is no user name (${backendName}
   const work = await WorkRepo.create(path.join(dir, 'work'));
   const c1 = await work.commit('one');
   const url = 'ssh://git@127.0.0.1/demo.git';
-  const push = (key: keyof typeof keys, refspec: string) => work.git(['push', url, refspec], gitSshEnv(server.port, keys[key].file));
+  const push = (key: keyof typeof keys, refspec: string) =>
+    work.git(['push', url, refspec], gitSshEnv(server.port, keys[key].file));
   const lastAudit = async () => (await queryAuditLog(db, { repo: 'demo.git', limit: 1 }))[0]!;
   const impostorName = `key:${keys.impostor.fingerprint}`;
 

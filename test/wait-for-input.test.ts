@@ -18,7 +18,7 @@ import pino from 'pino';
 import ssh2 from 'ssh2';
 import { DELIM_PKT, FLUSH_PKT, pktLine } from '../src/protocol/pkt-line.js';
 import { startSshServer, type AccessControl } from '../src/index.js';
-import { startStockHttpBridge } from './clients/client-matrix.js';
+import { startStockHttpBridge } from './clients/stock-bridges.js';
 import { gitOk, PUSHGATE_BIN, refsOf, tempDir, WorkRepo } from './helpers/git.js';
 import { afterFirstFlush, packets, summarise } from './helpers/pkt-summary.js';
 import { postRpc, sshPeer, stdioPeer, type RawPeer } from './helpers/raw-peer.js';

@@ -25,12 +25,10 @@ export function adminAuthHook(access: AccountAccessControl, realm = 'pushgate') 
       return reply;
     }
     if (!(await access.isAdmin(identity))) {
-      reply
-        .code(403)
-        .send({
-          error: ADMIN_ERROR.forbidden,
-          message: `${identity.username} is not an admin, or the token lacks the admin scope`,
-        });
+      reply.code(403).send({
+        error: ADMIN_ERROR.forbidden,
+        message: `${identity.username} is not an admin, or the token lacks the admin scope`,
+      });
       return reply;
     }
     request.admin = identity;

@@ -8,16 +8,10 @@ import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gitOk, refsOf, tempDir } from '../helpers/git.js';
-import {
-  initServerRepo,
-  normaliseOutput,
-  refsOfClone,
-  runBounded,
-  startServers,
-  WorkPair,
-  type Endpoint,
-  type Side,
-} from './client-matrix.js';
+import { normaliseOutput, type Endpoint, type Side } from './driver.js';
+import { initServerRepo, refsOfClone, WorkPair } from './repos.js';
+import { runBounded } from './run.js';
+import { startServers } from './servers.js';
 
 t.test('c-git over HTTP: a chunked push after the probe, and a gzipped fetch request', async (t) => {
   const { dir, cleanup } = await tempDir('pushgate-c-git-bodies-');

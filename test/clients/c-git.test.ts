@@ -6,23 +6,18 @@
 import t from 'tap';
 import path from 'node:path';
 import { gitOk, refsOf, tempDir } from '../helpers/git.js';
+import { clientMatrix } from './client-matrix.js';
 import {
-  CLIENT_TIMEOUT_MS,
-  clientMatrix,
-  initServerRepo,
-  ourEndpoint,
-  startServers,
-  stockEndpoint,
-  WorkPair,
-  type PushSpec,
-  normaliseOutput,
-  runBounded,
   type ClientDriver,
   type ClientOutcome,
   type Endpoint,
+  normaliseOutput,
+  type PushSpec,
   type RefOutcome,
-  type RunResult,
-} from './client-matrix.js';
+} from './driver.js';
+import { initServerRepo, WorkPair } from './repos.js';
+import { CLIENT_TIMEOUT_MS, runBounded, type RunResult } from './run.js';
+import { ourEndpoint, startServers, stockEndpoint } from './servers.js';
 
 function transportArgs(ep: Endpoint, service: 'receive' | 'upload'): { args: string[]; env: Record<string, string> } {
   const env: Record<string, string> = {};

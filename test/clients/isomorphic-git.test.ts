@@ -11,16 +11,16 @@
 import t from 'tap';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clientMatrix } from './client-matrix.js';
 import {
-  clientMatrix,
   normaliseOutput,
-  runBounded,
   type ClientDriver,
   type ClientOutcome,
   type Endpoint,
   type RefOutcome,
   type RunContext,
-} from './client-matrix.js';
+} from './driver.js';
+import { runBounded } from './run.js';
 
 const DRIVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'isomorphic-git-driver.ts');
 

@@ -12,18 +12,16 @@ import t from 'tap';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { gitOk, WorkRepo } from '../helpers/git.js';
+import { clientMatrix } from './client-matrix.js';
 import {
-  CLIENT_TIMEOUT_MS,
-  clientMatrix,
-  GIT_EXEC_PATH,
-  normaliseOutput,
-  runBounded,
   type ClientDriver,
   type ClientOutcome,
   type Endpoint,
+  normaliseOutput,
   type RefOutcome,
   type RunContext,
-} from './client-matrix.js';
+} from './driver.js';
+import { CLIENT_TIMEOUT_MS, GIT_EXEC_PATH, runBounded } from './run.js';
 
 /**
  * Debian's /usr/bin/jgit misses jars the CLI loads at start (LFS, the Apache

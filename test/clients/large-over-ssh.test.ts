@@ -10,7 +10,9 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { git, gitOk, refsOf, tempDir, WorkRepo } from '../helpers/git.js';
-import { initServerRepo, runBounded, startServers, SYSTEM_PYTHON } from './client-matrix.js';
+import { initServerRepo } from './repos.js';
+import { runBounded, SYSTEM_PYTHON } from './run.js';
+import { startServers } from './servers.js';
 
 const PYGIT2_DRIVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pygit2_driver.py');
 /** Several SSH windows (ssh2's is 2 MiB) of incompressible data. */

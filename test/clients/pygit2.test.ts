@@ -12,17 +12,16 @@
 import t from 'tap';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { clientMatrix } from './client-matrix.js';
 import {
-  clientMatrix,
   normaliseOutput,
-  runBounded,
-  SYSTEM_PYTHON,
   type ClientDriver,
   type ClientOutcome,
   type Endpoint,
   type RefOutcome,
   type RunContext,
-} from './client-matrix.js';
+} from './driver.js';
+import { runBounded, SYSTEM_PYTHON } from './run.js';
 
 const DRIVER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pygit2_driver.py');
 

@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { PushRecord } from '../../src/audit-record.js';
 import { main } from '../../src/cli/main.js';
 import { PROJECT_ROOT, run } from './git.js';
+import { tsxChildEnv } from './tsx-child.js';
 
 export const ZERO = '0'.repeat(40);
 export const A = 'a'.repeat(40);
@@ -84,7 +85,7 @@ export function record(
 export function spawnScript(source: string, env: NodeJS.ProcessEnv) {
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', source], {
     cwd: PROJECT_ROOT,
-    env,
+    env: tsxChildEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

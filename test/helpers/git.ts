@@ -8,6 +8,8 @@ export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.
 export const PUSHGATE_BIN = path.join(PROJECT_ROOT, 'bin/pushgate.js');
 /** What `git push --receive-pack=…` runs for the stdio drop-in (needs `npm run build`). */
 export const PUSHGATE_RECEIVE_PACK = `node ${PUSHGATE_BIN} receive-pack`;
+/** What `git clone --upload-pack=…` runs for the stdio drop-in (needs the build). */
+export const PUSHGATE_UPLOAD_PACK = `node ${PUSHGATE_BIN} upload-pack`;
 
 export interface GitResult {
   code: number;

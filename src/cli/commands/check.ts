@@ -36,9 +36,7 @@ export const checkCommand: CliCommand = {
     const target = databaseTarget(values.data, io);
     const { name, rules, identity } = await withDatabase(target, async (db) => {
       const record = await repositoryFor(db, target, repoArg);
-      const identity: PolicyIdentity | undefined = values.user
-        ? await userIdentity(db, values.user)
-        : undefined;
+      const identity: PolicyIdentity | undefined = values.user ? await userIdentity(db, values.user) : undefined;
       return { name: record.name, rules: await listRules(db, record.name), identity };
     });
     const resolved = await resolveRepoPath(path.resolve(values.data), name);
