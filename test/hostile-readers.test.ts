@@ -236,15 +236,18 @@ t.test('fetch limits: wants, haves, shallows (v0 and v2), each refused with a me
     const body = v2 ? v2Body : v0Body;
     let r = await postUpload(url, body(tips), v2);
     t.equal(r.status, 200);
-    t.match(errorOf(r.body), 'git upload-pack: too many want lines (more than 2; the server\'s pushgate.maxWants)');
+    t.match(errorOf(r.body), "git upload-pack: too many want lines (more than 2; the server's pushgate.maxWants)");
     r = await postUpload(url, body([tips[2]!, tips[2]!, tips[2]!, tips[1]!]), v2);
     t.equal(errorOf(r.body), '', 'a repeated want counts once');
     r = await postUpload(url, body([tips[2]!], { haves: [...missing] }), v2);
-    t.match(errorOf(r.body), 'git upload-pack: too many have lines (more than 3; the server\'s pushgate.maxHaves)');
+    t.match(errorOf(r.body), "git upload-pack: too many have lines (more than 3; the server's pushgate.maxHaves)");
     r = await postUpload(url, body([tips[2]!], { haves: missing.slice(0, 3) }), v2);
     t.equal(errorOf(r.body), '', 'three haves are fine');
     r = await postUpload(url, body([tips[2]!], { shallows: [tips[0]!, tips[1]!] }), v2);
-    t.match(errorOf(r.body), 'git upload-pack: too many shallow and deepen-not lines (more than 1; the server\'s pushgate.maxShallows)');
+    t.match(
+      errorOf(r.body),
+      "git upload-pack: too many shallow and deepen-not lines (more than 1; the server's pushgate.maxShallows)",
+    );
   }
 });
 

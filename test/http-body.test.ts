@@ -70,7 +70,7 @@ t.test('Content-Encoding: gzip that is not gzip, or is cut short: 400 with the r
     t.equal(r.status, 400, `${service}: not deflate`);
     t.match(r.text, /^request body is not valid deflate data/);
   }
-  t.equal((await gitOk(['--git-dir', s.gitDir, 'rev-parse', 'main'])), s.c1, 'nothing was pushed');
+  t.equal(await gitOk(['--git-dir', s.gitDir, 'rev-parse', 'main']), s.c1, 'nothing was pushed');
   for (const service of SERVICES) {
     const r = await post(s.url, service, gzipSync(await validBody(service, s)), { 'content-encoding': 'gzip' });
     t.equal(r.status, 200, `${service}: real gzip is served`);
@@ -168,7 +168,11 @@ t.test('a refused big HTTP body: the client gets the answer and the connection e
     t.ok(ended, `${service}: the server ended the connection`);
     t.match(response, /^HTTP\/1\.1 200 OK\r\n/, `${service}: the answer came`);
     t.match(response, /\r\nconnection: close\r\n/i, `${service}: saying the connection will not be reused`);
-    t.match(response, /ERR (git upload-pack: protocol error|protocol error: expected old\/new\/ref)/, `${service}: with the error`);
+    t.match(
+      response,
+      /ERR (git upload-pack: protocol error|protocol error: expected old\/new\/ref)/,
+      `${service}: with the error`,
+    );
   }
   // And the server is fine.
   const clone = await git(['clone', '-q', s.url, path.join(s.dir, 'after')]);

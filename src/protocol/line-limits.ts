@@ -14,7 +14,11 @@ const KINDS = {
     text: 'git upload-pack: too many shallow and deepen-not lines',
     setting: 'pushgate.maxShallows',
   },
-  command: { code: PROTOCOL_ERROR.tooManyCommands, text: 'protocol error: too many ref updates', setting: 'pushgate.maxCommands' },
+  command: {
+    code: PROTOCOL_ERROR.tooManyCommands,
+    text: 'protocol error: too many ref updates',
+    setting: 'pushgate.maxCommands',
+  },
   pushOption: {
     code: PROTOCOL_ERROR.tooManyPushOptions,
     text: 'protocol error: too many push options',

@@ -133,7 +133,11 @@ export async function readUploadRequest(
 export type NegotiationLine = { kind: 'have'; oid: string } | { kind: 'done' } | { kind: 'flush' } | { kind: 'eof' };
 
 /** `counter` counts the haves of the whole session (they come in rounds). */
-export async function readNegotiationLine(reader: PktLineReader, algo: HashAlgorithm, counter?: LineCounter): Promise<NegotiationLine> {
+export async function readNegotiationLine(
+  reader: PktLineReader,
+  algo: HashAlgorithm,
+  counter?: LineCounter,
+): Promise<NegotiationLine> {
   const packet = await reader.read();
   if (packet === null) return { kind: 'eof' };
   if (packet.kind === 'flush') return { kind: 'flush' };

@@ -53,7 +53,10 @@ export async function peelToCommit(ctx: Pick<UploadContext, 'objects' | 'refs'>,
 }
 
 /** The wants that are commits (tags peeled), for shallow and negotiation. */
-export async function wantCommits(ctx: Pick<UploadContext, 'objects' | 'refs' | 'slicer'>, wants: readonly string[]): Promise<string[]> {
+export async function wantCommits(
+  ctx: Pick<UploadContext, 'objects' | 'refs' | 'slicer'>,
+  wants: readonly string[],
+): Promise<string[]> {
   const result: string[] = [];
   for (const want of wants) {
     await ctx.slicer.tick();

@@ -96,7 +96,10 @@ export class RequestBody {
     const { response } = this;
     this.request.unpipe();
     if (!response.headersSent && !response.writableEnded) {
-      response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache, max-age=0, must-revalidate' });
+      response.writeHead(status, {
+        'content-type': 'text/plain; charset=utf-8',
+        'cache-control': 'no-cache, max-age=0, must-revalidate',
+      });
       response.end(`${error.message}\n`);
       this.linger();
     }
