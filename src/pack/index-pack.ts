@@ -97,6 +97,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
         file,
         baseObjects: options.baseObjects,
         algo,
+        spillDir: packDir,
       });
     }
     const unresolved = resolver.unresolvedDeltas;

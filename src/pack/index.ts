@@ -21,6 +21,7 @@ export {
   type PackHeader,
 } from './pack-header.js';
 export { PACK_ERROR } from './pack-errors.js';
+export { STREAM_THRESHOLD, MAX_NON_BLOB_SIZE } from './big-objects.js';
 export type { Progress, ProgressCallback, ProgressPhase } from './progress.js';
 export { GeneratorPack } from './pack-generator-source.js';
 export {

@@ -1,3 +1,4 @@
+import type { SpilledContent } from '../objects/object-reader.js';
 import type { GitObject, ObjectType } from '../objects/object-type.js';
 import type { HashAlgorithm } from '../objects/oid.js';
 import { collectAlternates } from './alternates.js';
@@ -60,6 +61,18 @@ export class LayeredObjectDatabase implements ObjectDatabase {
       if (object) return object;
     }
     return null;
+  }
+
+  /** See ObjectReader.readLarge: packed objects are built in pieces; a loose one is read whole (pushes write packs). */
+  async readLarge(oid: string, spillDir: string): Promise<{ type: ObjectType; content: Buffer | SpilledContent } | null> {
+    await this.has(oid); // picks up packs that appeared since
+    for (const dir of this.directories) {
+      const pack = dir.packFor(oid);
+      const large = pack?.readLarge ? await pack.readLarge(oid, spillDir) : null;
+      if (large) return large;
+    }
+    const object = await this.readWithoutRescan(oid);
+    return object && { type: object.type, content: object.data };
   }
 
   async info(oid: string): Promise<{ type: ObjectType; size: number } | null> {

@@ -1,6 +1,6 @@
 import { ObjectError } from '../errors.js';
 import { PACK_TYPE, type GitObject } from '../objects/object-type.js';
-import type { CopiedEntry, DeltaBaseCandidate, FreshEntry, GeneratorEntry, PackStats } from '../pack/index.js';
+import { STREAM_THRESHOLD, type CopiedEntry, type DeltaBaseCandidate, type FreshEntry, type GeneratorEntry, type PackStats } from '../pack/index.js';
 import type { UploadObjects } from './object-access.js';
 import { CLIENT_HAS, SENT, type ObjectId, type ObjectMarks } from './object-marks.js';
 import type { Pacer } from './pacer.js';
@@ -154,7 +154,9 @@ export async function planPack(
         // A thin pack: a whole object may be better sent as a delta against a version the client has
         // (the same name in the trees it has, or else its stored family).
         let bases: DeltaBaseCandidate[] = [];
-        if (thinBases && (entry.typeCode === PACK_TYPE.blob || entry.typeCode === PACK_TYPE.tree)) {
+        // Never for a big object: a new delta needs it and its base whole in memory (git skips them too).
+        const deltable = entry.typeCode === PACK_TYPE.blob || entry.typeCode === PACK_TYPE.tree;
+        if (thinBases && deltable && entry.size <= STREAM_THRESHOLD) {
           bases = namesakes(ref, true);
           if (bases.length === 0) bases = relatives(n, offset, true);
         }
