@@ -2,7 +2,7 @@ import t, { type Test } from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { initRepository } from '../src/repo/init-repository.js';
@@ -113,6 +113,15 @@ async function bombRepo(): Promise<string> {
   for (let i = 0; i < 120; i++) writeFileSync(path.join(work, `small-${i}.txt`), `small blob ${i}\n`.repeat(i + 1));
   await gitOk(['add', '.'], { cwd: work });
   await gitOk(['commit', '-q', '-m', 'the big blob among 120 small ones'], { cwd: work });
+  // A bare repository holding the blob loose, as stock git's unpack-objects leaves a small push.
+  const loose = path.join(root, 'loose.git');
+  await gitOk(['init', '-q', '--bare', loose]);
+  const blob = hashed.stdout.trim();
+  mkdirSync(path.join(loose, 'objects', blob.slice(0, 2)));
+  copyFileSync(path.join(work, '.git/objects', blob.slice(0, 2), blob.slice(2)), path.join(loose, 'objects', blob.slice(0, 2), blob.slice(2)));
+  const tree = await gitOk(['--git-dir', loose, 'mktree'], { input: `100644 blob ${blob}\tbig.bin\n` });
+  const commit = await gitOk(['--git-dir', loose, 'commit-tree', '-m', 'loose', tree]);
+  await gitOk(['--git-dir', loose, 'update-ref', 'refs/heads/main', commit]);
   // Packed, git's side of each push copies the compressed blob instead of deflating 1 GiB again.
   await gitOk(['repack', '-adq'], { cwd: work });
   return work;
@@ -149,6 +158,18 @@ t.test('stdio: a 1 GiB blob of zeros, alone and among 120 small blobs', async (t
   const target = path.join(root, 'stdio-big.git');
   const normal = await pushOverStdio(work, target, 'after-stdio:refs/heads/after');
   t.equal(normal.code, 0, `a normal push works afterwards ${normal.stderr}`);
+});
+
+t.test('stdio: a clone of a repository holding the 1 GiB blob loose', async (t) => {
+  const loose = path.join(root, 'loose.git');
+  const rssFile = path.join(root, 'rss-clone-loose');
+  const uploadPack = `/usr/bin/time -f %M -o ${rssFile} node ${PUSHGATE_BIN} upload-pack`;
+  const clone = path.join(root, 'clone-loose.git');
+  const cloned = await git(['clone', '-q', '--no-local', '--bare', `--upload-pack=${uploadPack}`, loose, clone]);
+  t.equal(cloned.code, 0, `the clone succeeds ${cloned.stderr}`);
+  const peak = peakFrom(rssFile);
+  t.ok(peak <= LIMIT, `peak RSS ${mib(peak)} ≤ ${mib(LIMIT)}`);
+  await fsckOk(t, clone);
 });
 
 t.test('stdio: a thin pack whose delta base is the 1 GiB blob already in the repository', async (t) => {

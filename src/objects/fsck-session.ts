@@ -71,11 +71,14 @@ export class FsckSession {
       const reporter = new FsckReporter(this.options, oid);
       // Read only what is small enough to hold: a bigger one is reported by its size alone.
       const info = await reader.info(oid);
-      const object = info && info.type === 'blob' && info.size > MAX_SPECIAL_BLOB_SIZE ? null : await reader.read(oid);
-      if (!info) reporter.report(`${kind}Missing`, `unable to read ${name} blob`);
-      else if (info.type !== 'blob') reporter.report(`${kind}Blob`, `non-blob found at ${name}`);
-      else if (kind === 'gitmodules') checkGitmodules(object?.data ?? null, info.size, reporter);
-      else checkGitattributes(object?.data ?? null, info.size, reporter);
+      const tooBig = info !== null && info.type === 'blob' && info.size > MAX_SPECIAL_BLOB_SIZE;
+      const object = tooBig ? null : await reader.read(oid);
+      const type = object?.type ?? info?.type;
+      const size = object?.data.length ?? info?.size ?? 0;
+      if (!type) reporter.report(`${kind}Missing`, `unable to read ${name} blob`);
+      else if (type !== 'blob') reporter.report(`${kind}Blob`, `non-blob found at ${name}`);
+      else if (kind === 'gitmodules') checkGitmodules(object?.data ?? null, size, reporter);
+      else checkGitattributes(object?.data ?? null, size, reporter);
       findings.push(...reporter.findings);
     }
     for (const oid of [...this.special.gitmodules, ...this.special.gitattributes]) this.done.add(oid);

@@ -108,6 +108,7 @@ export class DeltaResolver {
 
   /** Resolves all deltas below whole object `root`, whose content is `data`. */
   async resolveFrom(root: number, data: Content): Promise<void> {
+    this.content.adopt(data);
     const stack: Frame[] = [];
     this.push(stack, root, data);
     while (stack.length > 0) {
@@ -122,7 +123,9 @@ export class DeltaResolver {
       const base = frame.data ?? (await this.rebuild(stack, stack.length - 1));
       const type = this.table.objectTypes[frame.entry]!;
       // A big result is kept only if OFS children are known to need it; REF children show by its id, later.
-      const result = await this.content.applyEntryDelta(child, base, type, this.hasOfsChildren(child));
+      const result =
+        this.content.applyHeld(child, base, type) ??
+        (await this.content.applyEntryDelta(child, base, type, this.hasOfsChildren(child)));
       // Last child: the base is no longer needed. The frame stays, so that the
       // stack remains one chain from the root for rebuild().
       if (!this.hasMoreChildren(frame)) this.release(frame);

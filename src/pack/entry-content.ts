@@ -67,30 +67,41 @@ export class EntryContent {
   }
 
   /**
-   * Applies delta entry `child` to `base` (an object of pack type `typeCode`).
-   * A small result is returned in memory; a big one is hashed as it is built
-   * and kept in a spill file only when `keep` says it will be a base.
+   * Applies delta entry `child` to `base` (an object of pack type `typeCode`)
+   * the fast way, when delta, base and result are all small: synchronous and
+   * whole, as nearly every delta is. null when it does not apply.
+   */
+  applyHeld(child: number, base: Content, typeCode: number): Resolved | null {
+    if (!Buffer.isBuffer(base) || this.table.sizes[child]! > STREAM_THRESHOLD) return null;
+    const type = objectTypeFromCode(typeCode)!;
+    return this.wrapDeltaError(child, () => {
+      const delta = this.loadEntryData(child);
+      const { resultSize } = readDeltaSizes(delta);
+      this.checkResult(child, typeCode, resultSize);
+      if (!isHeld(type, resultSize)) return null;
+      const data = applyDelta(base, delta);
+      const oid = createObjectHasher(this.options.algo).update(objectHeader(type, data.length)).update(data).digest();
+      return { oid, size: data.length, content: data };
+    });
+  }
+
+  /**
+   * Applies delta entry `child` to `base` in pieces (see applyHeld for the
+   * small case). A small result is returned in memory; a big one is hashed
+   * as it is built and kept in a spill file only when `keep` says it will be
+   * a base.
    */
   async applyEntryDelta(child: number, base: Content, typeCode: number, keep: boolean): Promise<Resolved> {
-    const offset = this.table.offsets[child]!;
+    const held = this.applyHeld(child, base, typeCode);
+    if (held) return held;
     const type = objectTypeFromCode(typeCode)!;
+    // A big delta (it mostly carries inserted data) is itself read in pieces.
+    const pieces = this.table.sizes[child]! <= STREAM_THRESHOLD ? [this.loadEntryData(child)] : this.storedPieces(child);
+    let sink: ObjectSink | undefined;
     try {
-      // A big delta (it mostly carries inserted data) is itself read in pieces.
-      const small = this.table.sizes[child]! <= STREAM_THRESHOLD;
-      const delta = small ? this.loadEntryData(child) : undefined;
-      if (delta && Buffer.isBuffer(base)) {
-        const { resultSize } = readDeltaSizes(delta);
-        this.checkResult(child, typeCode, resultSize);
-        if (isHeld(type, resultSize)) {
-          const data = applyDelta(base, delta);
-          const oid = createObjectHasher(this.options.algo).update(objectHeader(type, data.length)).update(data).digest();
-          return { oid, size: data.length, content: data };
-        }
-      }
-      let sink: ObjectSink | undefined;
-      try {
-        await applyDeltaPieces(
-          delta ? [delta] : this.storedPieces(child),
+      await this.wrapDeltaError(child, () =>
+        applyDeltaPieces(
+          pieces,
           base,
           ({ resultSize }) => {
             this.checkResult(child, typeCode, resultSize);
@@ -103,19 +114,30 @@ export class EntryContent {
             return sink.write;
           },
           this.turns,
-        );
-      } catch (error) {
-        sink?.discard();
-        throw error;
-      }
-      const done = sink!.finish();
-      if (done.content instanceof SpillFile) this.track(done.content);
-      return done;
+        ),
+      );
     } catch (error) {
+      sink?.discard();
+      throw error;
+    }
+    const done = sink!.finish();
+    if (done.content instanceof SpillFile) this.track(done.content);
+    return done;
+  }
+
+  /** git's wording for a delta that cannot be applied, with the entry's offset. */
+  private wrapDeltaError<T>(child: number, apply: () => T): T {
+    const rethrow = (error: unknown): never => {
       if (error instanceof PackError && error.code === PACK_ERROR.delta) {
-        throw badObject(PACK_ERROR.delta, offset, `failed to apply delta (${error.message})`);
+        throw badObject(PACK_ERROR.delta, this.table.offsets[child]!, `failed to apply delta (${error.message})`);
       }
       throw error;
+    };
+    try {
+      const result = apply();
+      return result instanceof Promise ? (result.catch(rethrow) as T) : result;
+    } catch (error) {
+      return rethrow(error);
     }
   }
 
@@ -139,6 +161,11 @@ export class EntryContent {
   dispose(): void {
     for (const spill of this.spills) spill.close();
     this.spills.clear();
+  }
+
+  /** Takes charge of a content made elsewhere (a thin base read from the repository), so that dispose() covers it. */
+  adopt(content: Content): void {
+    if (content instanceof SpillFile) this.track(content);
   }
 
   private track(spill: SpillFile): SpillFile {

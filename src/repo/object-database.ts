@@ -63,7 +63,7 @@ export class LayeredObjectDatabase implements ObjectDatabase {
     return null;
   }
 
-  /** See ObjectReader.readLarge: packed objects are built in pieces; a loose one is read whole (pushes write packs). */
+  /** See ObjectReader.readLarge: big objects, packed or loose, are built in pieces into a spill file. */
   async readLarge(oid: string, spillDir: string): Promise<{ type: ObjectType; content: Buffer | SpilledContent } | null> {
     await this.has(oid); // picks up packs that appeared since
     for (const dir of this.directories) {
@@ -71,8 +71,11 @@ export class LayeredObjectDatabase implements ObjectDatabase {
       const large = pack?.readLarge ? await pack.readLarge(oid, spillDir) : null;
       if (large) return large;
     }
-    const object = await this.readWithoutRescan(oid);
-    return object && { type: object.type, content: object.data };
+    for (const dir of this.directories) {
+      const large = await dir.loose.readLarge(oid, spillDir);
+      if (large) return large;
+    }
+    return null;
   }
 
   async info(oid: string): Promise<{ type: ObjectType; size: number } | null> {

@@ -149,7 +149,8 @@ export async function planPack(
       const ref = n * REF_UNIT + position;
       const entry = pack.entryAt(offset);
       const loadThis = () => load(ref);
-      const copy: CopiedEntry = { kind: 'copy', key: ref, pack, position, entry, load: loadThis };
+      const big = { loadLarge: () => objects.readLarge(ref), size: () => objects.sizeOf(ref) };
+      const copy: CopiedEntry = { kind: 'copy', key: ref, pack, position, entry, load: loadThis, ...big };
       if (entry.typeCode < PACK_TYPE.ofsDelta) {
         // A thin pack: a whole object may be better sent as a delta against a version the client has
         // (the same name in the trees it has, or else its stored family).
@@ -160,7 +161,7 @@ export async function planPack(
           bases = namesakes(ref, true);
           if (bases.length === 0) bases = relatives(n, offset, true);
         }
-        if (bases.length > 0) later.push({ kind: 'fresh', key: ref, load: loadThis, bases, stored: copy });
+        if (bases.length > 0) later.push({ kind: 'fresh', key: ref, load: loadThis, ...big, bases, stored: copy });
         else yield copy;
         continue;
       }
@@ -170,11 +171,20 @@ export async function planPack(
       } else if (thinBases && marks.get(marks.idOf(pack.baseOid(entry))) & CLIENT_HAS) {
         yield copy;
       } else {
-        later.push({ kind: 'fresh', key: ref, load: loadThis, bases: [...relatives(n, offset, false), ...namesakes(ref)] });
+        later.push({ kind: 'fresh', key: ref, load: loadThis, ...big, bases: [...relatives(n, offset, false), ...namesakes(ref)] });
       }
     }
     yield* later;
-    for (const oid of loose) yield { kind: 'fresh', key: oid, load: () => load(oid), bases: namesakes(oid) };
+    for (const oid of loose) {
+      yield {
+        kind: 'fresh',
+        key: oid,
+        load: () => load(oid),
+        loadLarge: () => objects.readLarge(oid),
+        size: () => objects.sizeOf(oid),
+        bases: namesakes(oid),
+      };
+    }
   }
 
   return { count: list.length, stats, entries };
