@@ -236,7 +236,7 @@ t.test('the delta resolver builds big bases and results in pieces, exactly as gi
   t.same(readdirSync(dir).filter((f) => f.startsWith('tmp_')), [], 'no spill or temp file left');
 });
 
-t.test('HTTP: the bombs against `pushgate serve`, and a clone of the big blob', async (t) => {
+t.test('HTTP: the bombs against a server process (createServer, as serve runs it), and a clone of the big blob', async (t) => {
   const dataDir = path.join(root, 'data');
   for (const name of ['big', 'mixed', 'gzip']) {
     await initRepository(path.join(dataDir, `${name}.git`), { algo: 'sha1', defaultBranch: 'main' });
