@@ -6,8 +6,15 @@ import type { ObjectType } from './object-type.js';
 import type { HashAlgorithm } from './oid.js';
 import { fsckTreeEntries, type SpecialBlobs } from './fsck-tree.js';
 
-// git's limits for .gitattributes (attr.c).
-const ATTR_MAX_FILE_SIZE = 100 * 1024 * 1024;
+/**
+ * `.gitmodules` and `.gitattributes` blobs bigger than this are not read but
+ * reported as too large (git does the same above core.bigFileThreshold;
+ * our bound is the size above which the indexer streams blobs). Both
+ * findings are errors by default.
+ */
+const MAX_SPECIAL_BLOB_SIZE = 16 * 1024 * 1024;
+// git's limits for .gitattributes (attr.c); a bigger file than we hold counts as too large too.
+const ATTR_MAX_FILE_SIZE = Math.min(100 * 1024 * 1024, MAX_SPECIAL_BLOB_SIZE);
 const ATTR_MAX_LINE_LENGTH = 2048;
 
 /**
@@ -31,26 +38,32 @@ export class FsckSession {
     private readonly deferSpecialBlobs = false,
   ) {}
 
-  check(oid: string, type: ObjectType, data: Buffer): FsckFinding[] {
+  /**
+   * Checks one object. `data` is null only for a blob too big to hold
+   * (see MAX_SPECIAL_BLOB_SIZE): blobs need no check unless a tree names
+   * them `.gitmodules` or `.gitattributes`, and those are small or refused.
+   */
+  check(oid: string, type: ObjectType, data: Buffer | null, size = data?.length ?? 0): FsckFinding[] {
+    if (type === 'blob') return this.deferSpecialBlobs ? [] : this.checkSpecialBlob(oid, data, size);
+    if (!data) return [];
     if (type === 'tree') {
       const reporter = new FsckReporter(this.options, oid);
       fsckTreeEntries(data, this.algo, reporter, this.options.strict === true, this.special);
       return reporter.findings;
     }
-    if (type === 'blob') return this.deferSpecialBlobs ? [] : this.checkSpecialBlob(oid, data);
     // No checkout-safety class is about commits or tags: skip parsing them.
     if (this.options.safeTreesOnly) return [];
     return fsckObject(type, data, this.algo, this.options, oid);
   }
 
-  private checkSpecialBlob(oid: string, data: Buffer): FsckFinding[] {
+  private checkSpecialBlob(oid: string, data: Buffer | null, size: number): FsckFinding[] {
     const isModules = this.special.gitmodules.has(oid);
     const isAttributes = this.special.gitattributes.has(oid);
     if (!isModules && !isAttributes) return [];
     this.done.add(oid);
     const reporter = new FsckReporter(this.options, oid);
-    if (isModules) checkGitmodules(data, reporter);
-    if (isAttributes) checkGitattributes(data, reporter);
+    if (isModules) checkGitmodules(data, size, reporter);
+    if (isAttributes) checkGitattributes(data, size, reporter);
     return reporter.findings;
   }
 
@@ -63,12 +76,17 @@ export class FsckSession {
     ];
     for (const { oid, name, kind } of pending) {
       if (this.done.has(oid)) continue;
-      const object = await reader.read(oid);
       const reporter = new FsckReporter(this.options, oid);
-      if (!object) reporter.report(`${kind}Missing`, `unable to read ${name} blob`);
-      else if (object.type !== 'blob') reporter.report(`${kind}Blob`, `non-blob found at ${name}`);
-      else if (kind === 'gitmodules') checkGitmodules(object.data, reporter);
-      else checkGitattributes(object.data, reporter);
+      // Read only what is small enough to hold: a bigger one is reported by its size alone.
+      const info = await reader.info(oid);
+      const tooBig = info !== null && info.type === 'blob' && info.size > MAX_SPECIAL_BLOB_SIZE;
+      const object = tooBig ? null : await reader.read(oid);
+      const type = object?.type ?? info?.type;
+      const size = object?.data.length ?? info?.size ?? 0;
+      if (!type) reporter.report(`${kind}Missing`, `unable to read ${name} blob`);
+      else if (type !== 'blob') reporter.report(`${kind}Blob`, `non-blob found at ${name}`);
+      else if (kind === 'gitmodules') checkGitmodules(object?.data ?? null, size, reporter);
+      else checkGitattributes(object?.data ?? null, size, reporter);
       findings.push(...reporter.findings);
     }
     for (const oid of [...this.special.gitmodules, ...this.special.gitattributes]) this.done.add(oid);
@@ -85,7 +103,11 @@ function isSafeSubmoduleName(name: string): boolean {
   return name !== '' && !name.split(/[\\/]/).includes('..');
 }
 
-function checkGitmodules(data: Buffer, reporter: FsckReporter): void {
+function checkGitmodules(data: Buffer | null, size: number, reporter: FsckReporter): void {
+  if (!data || size > MAX_SPECIAL_BLOB_SIZE) {
+    reporter.report('gitmodulesLarge', '.gitmodules too large to parse');
+    return;
+  }
   let entries;
   try {
     entries = parseConfig(data.toString('utf8'), '.gitmodules');
@@ -111,8 +133,8 @@ function checkGitmodules(data: Buffer, reporter: FsckReporter): void {
   }
 }
 
-function checkGitattributes(data: Buffer, reporter: FsckReporter): void {
-  if (data.length > ATTR_MAX_FILE_SIZE) {
+function checkGitattributes(data: Buffer | null, size: number, reporter: FsckReporter): void {
+  if (!data || size > ATTR_MAX_FILE_SIZE) {
     reporter.report('gitattributesLarge', '.gitattributes too large to parse');
     return;
   }

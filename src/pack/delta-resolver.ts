@@ -1,31 +1,33 @@
-import { PackError } from '../errors.js';
 import { objectTypeFromCode } from '../objects/object-type.js';
-import { createObjectHasher, objectHeader, type HashAlgorithm } from '../objects/oid.js';
-import { applyDelta } from './delta.js';
+import type { HashAlgorithm } from '../objects/oid.js';
+import { EntryContent, type Content, type Resolved } from './entry-content.js';
 import type { FileWindow } from './file-window.js';
-import { inflateEntry } from './inflate.js';
 import type { ObjectTable } from './object-table.js';
-import { PACK_ERROR, badObject, objectTooLarge } from './pack-errors.js';
 import type { ProgressReporter } from './progress.js';
 import type { ObjectVisitor } from './object-visitor.js';
+import { Turns } from './turns.js';
 
 /** Bytes of resolved bases kept along one delta chain before older ones are dropped and rebuilt on demand. */
 const DEFAULT_BASE_BUDGET = 96 * 1024 * 1024;
-/** Give the event loop a turn this often while resolving. */
-const YIELD_EVERY_MS = 20;
+/** Likewise for big bases spilled to disk: a chain of huge results must not fill the disk either. */
+const DEFAULT_SPILL_BUDGET = 1024 * 1024 * 1024;
 
 export interface ResolverOptions {
   algo: HashAlgorithm;
   progress: ProgressReporter;
+  /** Where big bases are spilled (the pack's own directory). */
+  spillDir: string;
   maxObjectSize?: number;
   onObject?: ObjectVisitor;
   baseBudget?: number;
+  spillBudget?: number;
 }
 
 /** One level of the depth-first walk: an object whose children are being resolved. */
 interface Frame {
   entry: number;
-  data: Buffer | null;
+  /** null when dropped (over budget, or a big result not kept): rebuilt when needed. */
+  data: Content | null;
   ofsNext: number;
   ofsEnd: number;
   refs: number[] | undefined;
@@ -36,7 +38,9 @@ interface Frame {
  * Second pass: computes the id of every delta by walking, from each whole
  * object, the tree of deltas based on it (OFS children by offset, REF
  * children by id), reading each delta back from the pack file. Memory is
- * bounded by one chain's bases (capped by a budget) rather than by the pack.
+ * bounded by one chain's bases (capped by a budget) rather than by the pack,
+ * and big bases and results never enter it (see entry-content.ts): they
+ * are spilled, under a disk budget of their own.
  */
 export class DeltaResolver {
   resolvedDeltas = 0;
@@ -46,18 +50,23 @@ export class DeltaResolver {
   private readonly ofsChildStart: Uint32Array;
   private readonly ofsChildList: Uint32Array;
   private heldBytes = 0;
+  private spilledBytes = 0;
   private readonly baseBudget: number;
-  private lastYield = performance.now();
+  private readonly spillBudget: number;
+  private readonly turns = new Turns();
+  private readonly content: EntryContent;
 
   constructor(
     private readonly table: ObjectTable,
     private readonly refChildren: Map<string, number[]>,
-    private readonly window: FileWindow,
+    window: FileWindow,
     endOfObjects: number,
     private readonly options: ResolverOptions,
   ) {
     this.endOfObjects = endOfObjects;
     this.baseBudget = options.baseBudget ?? DEFAULT_BASE_BUDGET;
+    this.spillBudget = options.spillBudget ?? DEFAULT_SPILL_BUDGET;
+    this.content = new EntryContent(table, window, () => this.endOfObjects, options, this.turns);
     const n = table.count;
     let deltas = 0;
     const counts = new Uint32Array(n + 1);
@@ -91,85 +100,71 @@ export class DeltaResolver {
     const hasRefs = this.refChildren.size > 0;
     for (let i = 0; i < this.table.count; i++) {
       if (this.table.isDelta(i)) continue;
-      const hasOfs = this.ofsChildStart[i + 1]! > this.ofsChildStart[i]!;
+      const hasOfs = this.hasOfsChildren(i);
       if (!hasOfs && !(hasRefs && this.refChildren.has(this.table.oidHex(i)))) continue;
-      await this.resolveFrom(i, this.loadEntryData(i));
+      await this.resolveFrom(i, await this.content.loadBase(i));
     }
   }
 
   /** Resolves all deltas below whole object `root`, whose content is `data`. */
-  async resolveFrom(root: number, data: Buffer): Promise<void> {
+  async resolveFrom(root: number, data: Content): Promise<void> {
+    this.content.adopt(data);
     const stack: Frame[] = [];
     this.push(stack, root, data);
     while (stack.length > 0) {
       // The work is synchronous; let other requests in now and then.
-      if (performance.now() - this.lastYield > YIELD_EVERY_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        this.lastYield = performance.now();
-      }
+      if (this.turns.due()) await this.turns.give();
       const frame = stack[stack.length - 1]!;
       const child = this.nextChild(frame);
       if (child < 0) {
         this.pop(stack);
         continue;
       }
-      const base = frame.data ?? this.rebuild(stack, stack.length - 1);
+      const base = frame.data ?? (await this.rebuild(stack, stack.length - 1));
       const type = this.table.objectTypes[frame.entry]!;
-      // Last child: the base is no longer needed once the delta is applied. The
-      // frame stays, so that the stack remains one chain from the root for rebuild().
+      // A big result is kept only if OFS children are known to need it; REF children show by its id, later.
+      const result =
+        this.content.applyHeld(child, base, type) ??
+        (await this.content.applyEntryDelta(child, base, type, this.hasOfsChildren(child)));
+      // Last child: the base is no longer needed. The frame stays, so that the
+      // stack remains one chain from the root for rebuild().
       if (!this.hasMoreChildren(frame)) this.release(frame);
-      const result = this.applyEntryDelta(child, base);
       this.recordResolved(child, type, result);
-      this.push(stack, child, result);
+      this.push(stack, child, result.content);
     }
   }
 
-  /** Inflated data of entry `i` as stored (object content, or the delta). */
-  loadEntryData(i: number): Buffer {
-    const table = this.table;
-    const start = table.dataOffset(i);
-    const end = i + 1 < table.count ? table.offsets[i + 1]! : this.endOfObjects;
-    const inflated = inflateEntry(this.window.read(start, end), table.sizes[i]!, table.offsets[i]!);
-    if (!inflated) throw badObject(PACK_ERROR.zlib, table.offsets[i]!, 'zlib stream runs past the end of the entry');
-    return inflated.data;
+  /** Closes what is still spilled (after a failure). */
+  dispose(): void {
+    this.content.dispose();
   }
 
-  private applyEntryDelta(child: number, base: Buffer): Buffer {
-    const offset = this.table.offsets[child]!;
-    try {
-      return applyDelta(base, this.loadEntryData(child));
-    } catch (error) {
-      if (error instanceof PackError && error.code === PACK_ERROR.delta) {
-        throw badObject(PACK_ERROR.delta, offset, `failed to apply delta (${error.message})`);
-      }
-      throw error;
-    }
-  }
-
-  private recordResolved(entry: number, typeCode: number, data: Buffer): void {
-    const { maxObjectSize } = this.options;
-    if (maxObjectSize !== undefined && data.length > maxObjectSize) {
-      throw objectTooLarge(this.table.offsets[entry]!, data.length, maxObjectSize);
-    }
+  private recordResolved(entry: number, typeCode: number, result: Resolved): void {
     const type = objectTypeFromCode(typeCode)!;
-    const oid = createObjectHasher(this.options.algo).update(objectHeader(type, data.length)).update(data).digest();
     this.table.objectTypes[entry] = typeCode;
-    this.table.setOid(entry, oid);
-    this.options.onObject?.(oid, type, data);
+    this.table.setOid(entry, result.oid);
+    this.options.onObject?.(result.oid, type, Buffer.isBuffer(result.content) ? result.content : null, result.size);
     this.resolvedDeltas++;
     this.options.progress.tick(this.resolvedDeltas);
   }
 
-  private push(stack: Frame[], entry: number, data: Buffer): void {
-    const refs = this.refChildren.size > 0 ? this.takeRefChildren(entry) : undefined;
+  private hasOfsChildren(entry: number): boolean {
     // Bases appended for a thin pack come after the table the OFS lists were built for.
+    return entry + 1 < this.ofsChildStart.length && this.ofsChildStart[entry + 1]! > this.ofsChildStart[entry]!;
+  }
+
+  private push(stack: Frame[], entry: number, data: Content | null): void {
+    const refs = this.refChildren.size > 0 ? this.takeRefChildren(entry) : undefined;
     const inOfsLists = entry + 1 < this.ofsChildStart.length;
     const ofsNext = inOfsLists ? this.ofsChildStart[entry]! : 0;
     const ofsEnd = inOfsLists ? this.ofsChildStart[entry + 1]! : 0;
-    if (ofsNext === ofsEnd && !refs) return; // a leaf
+    if (ofsNext === ofsEnd && !refs) {
+      this.content.drop(data); // a leaf
+      return;
+    }
     stack.push({ entry, data, ofsNext, ofsEnd, refs, refNext: 0 });
-    this.heldBytes += data.length;
-    if (this.heldBytes > this.baseBudget) this.shed(stack);
+    this.account(data, 1);
+    if (this.heldBytes > this.baseBudget || this.spilledBytes > this.spillBudget) this.shed(stack);
   }
 
   private pop(stack: Frame[]): void {
@@ -177,8 +172,14 @@ export class DeltaResolver {
   }
 
   private release(frame: Frame): void {
-    if (frame.data) this.heldBytes -= frame.data.length;
+    this.account(frame.data, -1);
+    this.content.drop(frame.data);
     frame.data = null;
+  }
+
+  private account(data: Content | null, sign: 1 | -1): void {
+    this.heldBytes += sign * EntryContent.heldBytes(data);
+    this.spilledBytes += sign * EntryContent.spilledBytes(data);
   }
 
   private takeRefChildren(entry: number): number[] | undefined {
@@ -200,7 +201,12 @@ export class DeltaResolver {
 
   /** Over budget: drop the bases nearest the root (the top one is in use); they are rebuilt if needed again. */
   private shed(stack: Frame[]): void {
-    for (let k = 0; k < stack.length - 1 && this.heldBytes > this.baseBudget; k++) this.release(stack[k]!);
+    for (let k = 0; k < stack.length - 1; k++) {
+      const data = stack[k]!.data;
+      const overHeld = this.heldBytes > this.baseBudget && Buffer.isBuffer(data);
+      const overSpilled = this.spilledBytes > this.spillBudget && data !== null && !Buffer.isBuffer(data);
+      if (overHeld || overSpilled) this.release(stack[k]!);
+    }
   }
 
   /**
@@ -208,13 +214,20 @@ export class DeltaResolver {
    * holds its own. Frame 0 is always the whole object the walk started
    * from and each frame is a delta on the one below, so this always ends.
    */
-  private rebuild(stack: Frame[], k: number): Buffer {
+  private async rebuild(stack: Frame[], k: number): Promise<Content> {
     let j = k;
     while (j > 0 && !stack[j]!.data) j--;
-    let data = stack[j]!.data ?? this.loadEntryData(stack[j]!.entry);
-    for (let m = j + 1; m <= k; m++) data = this.applyEntryDelta(stack[m]!.entry, data);
+    const start = stack[j]!.data;
+    let data = start ?? (await this.content.loadBase(stack[j]!.entry));
+    const type = this.table.objectTypes[stack[j]!.entry]!;
+    for (let m = j + 1; m <= k; m++) {
+      const next = (await this.content.applyEntryDelta(stack[m]!.entry, data, type, true)).content!;
+      // Intermediate results (and a base loaded just for this) are nobody's but ours.
+      if (data !== start) this.content.drop(data);
+      data = next;
+    }
     stack[k]!.data = data;
-    this.heldBytes += data.length;
+    this.account(data, 1);
     return data;
   }
 }

@@ -18,7 +18,7 @@ export interface DeltaSizes {
 
 const MAX_BUFFER = bufferConstants.MAX_LENGTH;
 
-function badDelta(detail: string): PackError {
+export function badDelta(detail: string): PackError {
   return new PackError(PACK_ERROR.delta, `bad delta: ${detail}`);
 }
 

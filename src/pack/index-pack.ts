@@ -67,6 +67,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
   let file: FileHandle | undefined = await open(tmpPack, 'wx+', 0o644);
   const packFile = file;
   const input = new PackInput(options.input, (chunk, at) => writeFully(packFile, chunk, at), options.maxInputSize);
+  let resolver: DeltaResolver | undefined;
   try {
     const ingested = await ingestPack(input, {
       algo,
@@ -77,8 +78,9 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
     });
     const { table, refChildren, header } = ingested;
     const window = new FileWindow(file.fd);
-    const resolver = new DeltaResolver(table, refChildren, window, ingested.endOfObjects, {
+    resolver = new DeltaResolver(table, refChildren, window, ingested.endOfObjects, {
       algo,
+      spillDir: packDir,
       progress,
       maxObjectSize: options.maxObjectSize,
       baseBudget: options.deltaBaseBudget,
@@ -95,6 +97,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
         file,
         baseObjects: options.baseObjects,
         algo,
+        spillDir: packDir,
       });
     }
     const unresolved = resolver.unresolvedDeltas;
@@ -103,6 +106,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
         unresolved,
       });
     }
+    resolver.dispose();
     const packHash =
       thinBasesAdded > 0 ? await rewriteHeaderAndTrailer(file, table.count, resolver.endOfObjects, algo) : ingested.packHash;
     await file.sync();
@@ -130,6 +134,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
       thinBasesAdded,
     };
   } catch (error) {
+    resolver?.dispose();
     await input.close().catch(() => undefined);
     await file?.close().catch(() => undefined);
     await rm(tmpPack, { force: true });

@@ -21,6 +21,11 @@ export {
   type PackHeader,
 } from './pack-header.js';
 export { PACK_ERROR } from './pack-errors.js';
+export { STREAM_THRESHOLD, MAX_NON_BLOB_SIZE, PIECE_SIZE } from './big-objects.js';
+export { SpillFile } from './spill-file.js';
+export { FileWindow } from './file-window.js';
+export { inflateStoredPieces } from './piece-inflater.js';
+export { Turns } from './turns.js';
 export type { Progress, ProgressCallback, ProgressPhase } from './progress.js';
 export { GeneratorPack } from './pack-generator-source.js';
 export {

@@ -19,6 +19,7 @@ export const PACK_ERROR = {
   packMismatch: 'E_PACK_MISMATCH',
   tooLarge: 'E_PACK_TOO_LARGE',
   objectTooLarge: 'E_OBJECT_TOO_LARGE',
+  nonBlobTooLarge: 'E_PACK_NON_BLOB_TOO_LARGE',
 } as const;
 
 /** git's wording for a problem with one entry: "pack has bad object at offset N: ...". */

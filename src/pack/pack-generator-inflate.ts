@@ -1,28 +1,7 @@
 import zlib from 'node:zlib';
 import { PACK_ERROR, badObject } from './pack-errors.js';
 import { inflateEntry } from './inflate.js';
-
-/** The parts of node's zlib object used here (stable since Node 10; minizlib relies on them too). */
-interface NativeZlib {
-  writeSync(
-    flush: number,
-    input: Buffer,
-    inOffset: number,
-    inLength: number,
-    out: Buffer,
-    outOffset: number,
-    outLength: number,
-  ): void;
-  reset(): void;
-}
-
-interface Engine {
-  handle: NativeZlib;
-  /** [output bytes left, input bytes left] after each write. */
-  state: Uint32Array;
-  /** The stream's error slot, which node sets (and closes the stream) when zlib fails. */
-  error(): Error | null | undefined;
-}
+import { createInflateEngine, type ZlibEngine } from './zlib-engine.js';
 
 /**
  * Inflates many small pack entries, one after another, through one zlib
@@ -32,11 +11,11 @@ interface Engine {
  * trees. Falls back to inflateSync when node's internals are not as expected.
  */
 export class EntryInflater {
-  private engine: Engine | null | undefined;
+  private engine: ZlibEngine | null | undefined;
 
   /** Inflates the zlib stream at the start of `input` (which may hold more after it) to exactly `size` bytes. */
   inflate(input: Buffer, size: number, entryOffset: number): Buffer {
-    const engine = this.engine === undefined ? (this.engine = createEngine()) : this.engine;
+    const engine = this.engine === undefined ? (this.engine = createInflateEngine()) : this.engine;
     if (!engine) return fallback(input, size, entryOffset);
     const out = Buffer.allocUnsafe(size + 1);
     engine.handle.writeSync(zlib.constants.Z_FINISH, input, 0, input.length, out, 0, out.length);
@@ -57,27 +36,6 @@ export class EntryInflater {
     }
     return out.subarray(0, size);
   }
-}
-
-type InflateInternals = zlib.Inflate & { _handle?: Partial<NativeZlib>; _writeState?: Uint32Array } & Record<symbol, unknown>;
-
-function createEngine(): Engine | null {
-  const stream = zlib.createInflate() as InflateInternals;
-  const handle = stream._handle;
-  const state = stream._writeState;
-  const kError = Object.getOwnPropertySymbols(stream).find((symbol) => symbol.description === 'kError');
-  if (
-    !handle ||
-    typeof handle.writeSync !== 'function' ||
-    typeof handle.reset !== 'function' ||
-    !(state instanceof Uint32Array) ||
-    !kError
-  ) {
-    return null;
-  }
-  // node also emits the failure as an event, later; nobody else listens.
-  stream.on('error', () => undefined);
-  return { handle: handle as NativeZlib, state, error: () => stream[kError] as Error | null | undefined };
 }
 
 function fallback(input: Buffer, size: number, entryOffset: number): Buffer {

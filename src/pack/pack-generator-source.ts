@@ -1,16 +1,19 @@
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import { readFile } from 'node:fs/promises';
 import { PackError } from '../errors.js';
-import { PACK_TYPE } from '../objects/object-type.js';
+import { PACK_TYPE, type ObjectType } from '../objects/object-type.js';
 import { hashLength, type HashAlgorithm } from '../objects/oid.js';
 import { BaseCache } from './base-cache.js';
-import { applyDelta } from './delta.js';
+import { applyDelta, readDeltaSizes } from './delta.js';
 import { parseEntryPrefix } from './entry-prefix.js';
 import { FileWindow } from './file-window.js';
 import { upperBound } from './pack-reader.js';
 import { FANOUT_LENGTH, IDX_HEADER_LENGTH } from './idx-format.js';
 import { PackIndex } from './idx-reader.js';
 import { EntryInflater } from './pack-generator-inflate.js';
+import { readLargeObject } from './large-object.js';
+import type { SpillFile } from './spill-file.js';
 import { PACK_ERROR, badObject } from './pack-errors.js';
 import { PACK_HEADER_LENGTH, parsePackHeader } from './pack-header.js';
 
@@ -257,6 +260,31 @@ export class GeneratorPack {
       if (k > 0) this.cache.set(chain[k]!.offset, { typeCode: base.typeCode, data });
     }
     return { typeCode: base.typeCode, data };
+  }
+
+  /**
+   * The object at `offset` without holding it whole when it is big (see
+   * large-object.ts): a buffer, or a spill file in `spillDir` that the caller closes.
+   */
+  readLarge(offset: number, spillDir: string): Promise<{ type: ObjectType; content: Buffer | SpillFile }> {
+    const layoutAt = (at: number) => {
+      const entry = this.entryAt(at);
+      if (entry.typeCode >= PACK_TYPE.ofsDelta && entry.baseOffset < 0) {
+        throw new PackError(PACK_ERROR.unresolvedDelta, `delta base ${entry.refBase} of the object at offset ${at} is not in pack ${this.packPath}`);
+      }
+      return entry;
+    };
+    return readLargeObject(this.window, layoutAt, offset, this.algo, spillDir);
+  }
+
+  /** Size of the object at `offset`: a delta's result size is read from the first bytes of the delta. */
+  sizeAt(offset: number): number {
+    const entry = this.entryAt(offset);
+    if (entry.typeCode < PACK_TYPE.ofsDelta) return entry.size;
+    const head = zlib.inflateSync(this.window.read(entry.dataStart, Math.min(entry.end, entry.dataStart + 64)), {
+      finishFlush: zlib.constants.Z_SYNC_FLUSH,
+    });
+    return readDeltaSizes(head).resultSize;
   }
 
   /** Type code (1-4) of the object at `offset`, following delta bases without inflating anything. */

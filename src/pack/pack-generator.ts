@@ -1,6 +1,9 @@
+import { once } from 'node:events';
 import zlib from 'node:zlib';
 import { PackError } from '../errors.js';
+import type { SpilledContent } from '../objects/object-reader.js';
 import { PACK_TYPE, type ObjectType } from '../objects/object-type.js';
+import { PIECE_SIZE, STREAM_THRESHOLD } from './big-objects.js';
 import { createObjectHasher, type HashAlgorithm } from '../objects/oid.js';
 import { createDelta } from './pack-generator-delta.js';
 import { PACK_ERROR } from './pack-errors.js';
@@ -22,6 +25,15 @@ export interface CopiedEntry {
   baseKey?: EntryKey;
   /** The object whole, should the stored bytes turn out damaged. */
   load(): Promise<{ type: ObjectType; data: Buffer }>;
+  /** See FreshEntry. */
+  loadLarge?(): Promise<LargeObject | null>;
+  size?(): Promise<number | null>;
+}
+
+/** An object as ObjectReader.readLarge gives it: in memory, or (big) spilled, to be closed by the taker. */
+export interface LargeObject {
+  type: ObjectType;
+  content: Buffer | SpilledContent;
 }
 
 /** A possible base for a delta computed now. */
@@ -44,6 +56,10 @@ export interface FreshEntry {
   kind: 'fresh';
   key: EntryKey;
   load(): Promise<{ type: ObjectType; data: Buffer }>;
+  /** With size(): a big object is written from this, in pieces, instead of load(). */
+  loadLarge?(): Promise<LargeObject | null>;
+  /** The object's size without building it: a big one gets no new delta (it would need it and its base whole). */
+  size?(): Promise<number | null>;
   bases?: DeltaBaseCandidate[];
   stored?: CopiedEntry;
 }
@@ -106,9 +122,7 @@ export async function* generatePack(entries: Iterable<GeneratorEntry>, options: 
       // stored whole after all
     } else {
       if (copy) options.onBadCrc?.(copy);
-      const object = await item.load();
-      out.header(PACK_TYPE[object.type], object.data.length);
-      out.push(zlib.deflateSync(object.data, { level }));
+      yield* writeWhole(out, item, level);
     }
     written.set(item.key, start);
     count++;
@@ -137,6 +151,10 @@ async function writeNewDelta(
     .filter((c) => (written.has(c.key) ? !waiting.has(c.key) : c.clientHas))
     .slice(0, MAX_DELTA_TRIES);
   if (usable.length === 0) return false;
+  if (item.size) {
+    const size = await item.size();
+    if (size === null || size > STREAM_THRESHOLD) return false;
+  }
   const object = await item.load();
   // git's bar for a new delta: at most half the object's size (less the id it has to name).
   const maxSize = Math.floor(object.data.length / 2) - 20;
@@ -158,6 +176,42 @@ async function writeNewDelta(
     return true;
   }
   return false;
+}
+
+/** Deflates an object afresh; a big one (loadLarge) in pieces, never whole, yielding output as it fills. */
+async function* writeWhole(out: ChunkedOutput, item: GeneratorEntry, level: number): AsyncGenerator<Buffer> {
+  const size = item.loadLarge && item.size ? await item.size() : null;
+  const large = size !== null && size > STREAM_THRESHOLD ? await item.loadLarge!() : null;
+  if (!large || Buffer.isBuffer(large.content)) {
+    const object = large ? { type: large.type, data: large.content as Buffer } : await item.load();
+    out.header(PACK_TYPE[object.type], object.data.length);
+    out.push(zlib.deflateSync(object.data, { level }));
+    return;
+  }
+  const content = large.content;
+  try {
+    out.header(PACK_TYPE[large.type], content.length);
+    const deflate = zlib.createDeflate({ level });
+    const parts: Buffer[] = [];
+    deflate.on('data', (chunk: Buffer) => parts.push(chunk));
+    const take = () => {
+      for (const part of parts.splice(0)) out.push(part);
+    };
+    for (let start = 0; start < content.length; start += PIECE_SIZE) {
+      // The spill file's view lasts until its next read: the deflate stream gets a copy.
+      if (!deflate.write(Buffer.from(content.read(start, Math.min(content.length, start + PIECE_SIZE))))) {
+        await once(deflate, 'drain');
+      }
+      take();
+      if (out.hasReady) yield* out.drain();
+    }
+    const ended = once(deflate, 'end');
+    deflate.end();
+    await ended;
+    take();
+  } finally {
+    content.close();
+  }
 }
 
 /**

@@ -4,7 +4,11 @@ import { PackError } from '../errors.js';
 import { PACK_TYPE, objectTypeFromCode } from '../objects/object-type.js';
 import { createObjectHasher, hashLength, objectHeader, type HashAlgorithm } from '../objects/oid.js';
 import { readDeltaSizes } from './delta.js';
-import { parseEntryPrefix } from './entry-prefix.js';
+import { parseEntryPrefix, type EntryPrefix } from './entry-prefix.js';
+import { STREAM_THRESHOLD, checkNonBlobSize } from './big-objects.js';
+import { streamEntry } from './pack-ingest-stream.js';
+import { PieceInflater } from './piece-inflater.js';
+import { Turns } from './turns.js';
 import { inflateEntry, type Inflated } from './inflate.js';
 import { ObjectTable } from './object-table.js';
 import type { PackInput } from './pack-input.js';
@@ -65,6 +69,7 @@ export async function ingestPack(input: PackInput, options: IngestOptions): Prom
 
   const table = new ObjectTable(hl, Math.min(header.objectCount, 1 << 16));
   const refChildren = new Map<string, number[]>();
+  const turns = new Turns();
   progress.start('receiving', header.objectCount);
 
   /** Records a located entry, hashes it if it is a whole object, and consumes it. */
@@ -74,27 +79,52 @@ export async function ingestPack(input: PackInput, options: IngestOptions): Prom
     packHasher.update(raw);
     const i = table.add(offset, headerLength, typeCode, size, zlib.crc32(raw), baseOffset);
     if (typeCode === PACK_TYPE.refDelta) {
-      const base = input.buf.toString('hex', input.pos + headerLength - hl, input.pos + headerLength);
-      const siblings = refChildren.get(base);
-      if (siblings) siblings.push(i);
-      else refChildren.set(base, [i]);
+      addRefChild(input.buf.toString('hex', input.pos + headerLength - hl, input.pos + headerLength), i);
     }
     if (typeCode >= PACK_TYPE.ofsDelta) {
-      const { resultSize } = deltaSizesAt(inflated.data, offset);
-      if (maxObjectSize !== undefined && resultSize > maxObjectSize) throw objectTooLarge(offset, resultSize, maxObjectSize);
+      checkDeltaResult(inflated.data, offset);
     } else {
       const type = objectTypeFromCode(typeCode)!;
       const oid = createObjectHasher(algo).update(objectHeader(type, size)).update(inflated.data).digest();
       table.setOid(i, oid);
-      options.onObject?.(oid, type, inflated.data);
+      options.onObject?.(oid, type, inflated.data, size);
     }
     input.consume(raw.length);
+  };
+
+  const addRefChild = (base: string, i: number): void => {
+    const siblings = refChildren.get(base);
+    if (siblings) siblings.push(i);
+    else refChildren.set(base, [i]);
+  };
+
+  /** The result's size is in the delta's first bytes: a limit applies before anything is built. */
+  const checkDeltaResult = (deltaHead: Buffer, offset: number): void => {
+    const { resultSize } = deltaSizesAt(deltaHead, offset);
+    if (maxObjectSize !== undefined && resultSize > maxObjectSize) throw objectTooLarge(offset, resultSize, maxObjectSize);
+  };
+
+  /** Records a big entry, read while it streams in. */
+  const streamBigEntry = async (prefix: EntryPrefix, offset: number, inflater: PieceInflater): Promise<void> => {
+    const { typeCode, size, headerLength, baseOffset } = prefix;
+    const refBase = typeCode === PACK_TYPE.refDelta ? input.buf.toString('hex', input.pos + headerLength - hl, input.pos + headerLength) : '';
+    const entry = await streamEntry(input, packHasher, more, { offset, headerLength, typeCode, size }, algo, inflater, turns);
+    const i = table.add(offset, headerLength, typeCode, size, entry.crc, baseOffset);
+    if (refBase) addRefChild(refBase, i);
+    if (entry.deltaHead) checkDeltaResult(entry.deltaHead, offset);
+    else {
+      table.setOid(i, entry.oid!);
+      options.onObject?.(entry.oid!, objectTypeFromCode(typeCode)!, null, size);
+    }
   };
 
   for (let n = 0; n < header.objectCount; n++) {
     const offset = input.offset;
     try {
-      recordEntry(await locateEntry(input, offset, hl, maxObjectSize, more));
+      const prefix = await readPrefix(input, offset, hl, maxObjectSize, more);
+      const inflater = isStreamed(prefix) ? PieceInflater.create(prefix.size, offset) : null;
+      if (inflater) await streamBigEntry(prefix, offset, inflater);
+      else recordEntry(await locateEntry(input, prefix, offset, more));
     } catch (error) {
       throw await explainEntryFailure(error, input, packHasher, offset, hl, n, header.objectCount, more);
     }
@@ -177,20 +207,37 @@ async function fillWithinPack(input: PackInput, packHasher: Hash, hl: number, mi
   }
 }
 
-/** Parses the entry header at input.pos and inflates its data, fetching input as needed; consumes nothing. */
-async function locateEntry(
+/** Parses the entry header at input.pos, fetching input as needed; consumes nothing. */
+async function readPrefix(
   input: PackInput,
   offset: number,
   hl: number,
   maxObjectSize: number | undefined,
   more: (min: number) => Promise<boolean>,
-): Promise<LocatedEntry> {
+): Promise<EntryPrefix> {
   await more(MAX_ENTRY_HEADER);
   const parsed = parseEntryPrefix(input.buf, input.pos, hl, offset);
   if (!parsed) throw truncatedPack(offset);
-  const { typeCode, size, headerLength, baseOffset } = parsed;
+  const { typeCode, size } = parsed;
   if (maxObjectSize !== undefined && size > maxObjectSize) throw objectTooLarge(offset, size, maxObjectSize);
+  const type = objectTypeFromCode(typeCode);
+  if (type) checkNonBlobSize(type, size, offset);
+  return parsed;
+}
 
+/** Big blobs and big deltas are read in pieces; commits, trees and tags are always held whole (and capped). */
+function isStreamed(prefix: EntryPrefix): boolean {
+  return prefix.size > STREAM_THRESHOLD && (prefix.typeCode === PACK_TYPE.blob || prefix.typeCode >= PACK_TYPE.ofsDelta);
+}
+
+/** Inflates the data of the entry whose header is at input.pos, fetching input as needed; consumes nothing. */
+async function locateEntry(
+  input: PackInput,
+  prefix: EntryPrefix,
+  offset: number,
+  more: (min: number) => Promise<boolean>,
+): Promise<LocatedEntry> {
+  const { typeCode, size, headerLength, baseOffset } = prefix;
   for (;;) {
     const dataStart = input.pos + headerLength;
     const inflated = inflateEntry(input.buf.subarray(dataStart), size, offset);

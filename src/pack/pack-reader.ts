@@ -6,6 +6,9 @@ import { hashLength, type HashAlgorithm } from '../objects/oid.js';
 import { BaseCache, type CachedBase } from './base-cache.js';
 import { applyDelta, readDeltaSizes } from './delta.js';
 import { parseEntryPrefix } from './entry-prefix.js';
+import { FileWindow } from './file-window.js';
+import { readLargeObject, type StoredLayout } from './large-object.js';
+import type { SpillFile } from './spill-file.js';
 import { PackIndex } from './idx-reader.js';
 import { inflateEntry } from './inflate.js';
 import { PACK_ERROR, badObject } from './pack-errors.js';
@@ -55,6 +58,8 @@ export class PackReader {
   /** Where the trailer starts. */
   private readonly endOfObjects: number;
   private readonly cache: BaseCache;
+  /** Synchronous reads for readLarge(), made on first need. */
+  private window: FileWindow | undefined;
   /** Every entry's offset, ascending, plus endOfObjects; built on first need. */
   private sortedOffsets: Float64Array | undefined;
   /** Index position of the entry at each sorted offset. */
@@ -186,6 +191,23 @@ export class PackReader {
       at = head.baseOffset;
     }
     throw badObject(PACK_ERROR.delta, offset, 'delta chain too long (cycle?)');
+  }
+
+  /**
+   * The object without holding it whole when it is big (see large-object.ts):
+   * a buffer, or a spill file in `spillDir` that the caller closes.
+   */
+  async readLarge(oid: string, spillDir: string): Promise<{ type: ObjectType; content: Buffer | SpillFile } | null> {
+    const offset = this.offsetOf(oid);
+    if (offset < 0) return null;
+    this.window ??= new FileWindow(this.file.fd);
+    const window = this.window;
+    const layoutAt = (at: number): StoredLayout => {
+      const prefix = this.decodePrefix(window.read(at, Math.min(at + MAX_ENTRY_HEADER, this.endOfObjects)), at);
+      const { typeCode, size, headerLength, baseOffset } = prefix;
+      return { offset: at, typeCode, size, dataStart: at + headerLength, end: this.entryEnd(at), baseOffset };
+    };
+    return readLargeObject(window, layoutAt, offset, this.algo, spillDir);
   }
 
   /** How `oid` is stored, for copying its bytes into another pack. */

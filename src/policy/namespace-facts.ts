@@ -73,9 +73,12 @@ export function readerFactSource(
       let current = oid;
       // Hashes make tag cycles impossible, so the chain always ends.
       for (;;) {
+        // The type first: a ref may point to a blob of any size, never to be read whole.
+        const info = await reader.info(current);
+        if (!info) return null;
+        if (info.type !== 'tag') return { oid: current, type: info.type };
         const object = await reader.read(current);
         if (!object) return null;
-        if (object.type !== 'tag') return { oid: current, type: object.type };
         try {
           current = parseTag(object.data, reader.algo).object;
         } catch {

@@ -31,11 +31,13 @@ export class PushedObjects {
   }
 
   /** The indexer's ObjectVisitor. */
-  readonly visit = (rawOid: Buffer, type: ObjectType, data: Buffer): void => {
+  readonly visit = (rawOid: Buffer, type: ObjectType, data: Buffer | null, size: number): void => {
     const oid = rawOid.toString('hex');
     this.types.set(oid, type);
-    if (type === 'blob') this.sizes.set(oid, data.length);
-    if (this.fsck) for (const finding of this.fsck.check(oid, type, data)) this.findings.push({ oid, finding });
+    if (type === 'blob') this.sizes.set(oid, size);
+    if (this.fsck) for (const finding of this.fsck.check(oid, type, data, size)) this.findings.push({ oid, finding });
+    // Only big blobs come without their data, and blobs point to nothing.
+    if (!data) return;
     try {
       if (type === 'commit') {
         const commit = parseCommit(data, this.algo);

@@ -11,9 +11,12 @@ const MAX_TAG_DEPTH = 64;
 export async function peel(reader: ObjectReader, oid: string): Promise<{ oid: string; type: string } | null> {
   let current = oid;
   for (let depth = 0; depth < MAX_TAG_DEPTH; depth++) {
+    // The type first: what a ref points to may be a blob of any size, never to be read whole.
+    const info = await reader.info(current);
+    if (!info) return null;
+    if (info.type !== 'tag') return { oid: current, type: info.type };
     const object = await reader.read(current);
     if (!object) return null;
-    if (object.type !== 'tag') return { oid: current, type: object.type };
     current = parseTag(object.data, reader.algo).object;
   }
   return null;
@@ -109,13 +112,12 @@ async function isConnected(
       if (!info || (expected !== 'any' && info.type !== expected)) return false;
       continue;
     }
-    if (expected === 'blob') {
-      const info = await reader.info(oid);
-      if (!info || info.type !== 'blob') return false;
-      continue;
-    }
+    // The type first, so that a blob (of any size, where a tip or a pointer may name one) is never read.
+    const info = await reader.info(oid);
+    if (!info || (expected !== 'any' && info.type !== expected)) return false;
+    if (info.type === 'blob') continue;
     const object = await reader.read(oid);
-    if (!object || (expected !== 'any' && object.type !== expected)) return false;
+    if (!object || object.type !== info.type) return false;
     try {
       if (object.type === 'commit') {
         const commit = parseCommit(object.data, reader.algo);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants as zlibConstants, deflateSync, inflateSync } from 'node:zlib';
@@ -7,6 +8,7 @@ import { isObjectType, type GitObject, type ObjectType } from '../objects/object
 import { hashObject, objectHeader, oidHexLength, type HashAlgorithm } from '../objects/oid.js';
 import { fsyncDirectory, isErrno } from './fs-durable.js';
 import { OBJECT_ERROR } from '../objects/object-errors.js';
+import { FileWindow, STREAM_THRESHOLD, SpillFile, Turns, inflateStoredPieces } from '../pack/index.js';
 
 // Enough compressed bytes to hold any object header, even behind a dynamic Huffman table.
 const HEADER_PROBE_BYTES = 1024;
@@ -51,6 +53,39 @@ export class LooseObjectStore {
       throw new ObjectError(OBJECT_ERROR.corruptObject, `loose object ${oid} (stored in ${this.pathOf(oid)}) is corrupt`);
     }
     return { type, data };
+  }
+
+  /**
+   * The object without holding it whole when it is big: inflated in pieces
+   * into a spill file in `spillDir` (which the caller closes), else read().
+   */
+  async readLarge(oid: string, spillDir: string): Promise<{ type: ObjectType; content: Buffer | SpillFile } | null> {
+    const info = await this.info(oid);
+    if (!info) return null;
+    if (info.size <= STREAM_THRESHOLD) {
+      const object = await this.read(oid);
+      return object && { type: object.type, content: object.data };
+    }
+    const fd = fs.openSync(this.pathOf(oid), 'r');
+    const spill = SpillFile.create(spillDir);
+    try {
+      const headerLength = objectHeader(info.type, info.size).length;
+      const total = headerLength + info.size;
+      let at = 0;
+      const pieces = inflateStoredPieces(new FileWindow(fd), 0, fs.fstatSync(fd).size, total, 0, new Turns());
+      for await (const piece of pieces) {
+        // The first bytes are the "<type> <size>\0" header that info() already read.
+        const skip = Math.max(0, Math.min(piece.length, headerLength - at));
+        if (skip < piece.length) spill.append(piece.subarray(skip));
+        at += piece.length;
+      }
+      return { type: info.type, content: spill };
+    } catch {
+      spill.close();
+      throw new ObjectError(OBJECT_ERROR.corruptObject, `loose object ${oid} (stored in ${this.pathOf(oid)}) is corrupt`);
+    } finally {
+      fs.closeSync(fd);
+    }
   }
 
   async info(oid: string): Promise<{ type: ObjectType; size: number } | null> {

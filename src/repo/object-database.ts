@@ -1,3 +1,4 @@
+import type { SpilledContent } from '../objects/object-reader.js';
 import type { GitObject, ObjectType } from '../objects/object-type.js';
 import type { HashAlgorithm } from '../objects/oid.js';
 import { collectAlternates } from './alternates.js';
@@ -58,6 +59,21 @@ export class LayeredObjectDatabase implements ObjectDatabase {
     for (const dir of this.directories) {
       const object = await dir.loose.read(oid);
       if (object) return object;
+    }
+    return null;
+  }
+
+  /** See ObjectReader.readLarge: big objects, packed or loose, are built in pieces into a spill file. */
+  async readLarge(oid: string, spillDir: string): Promise<{ type: ObjectType; content: Buffer | SpilledContent } | null> {
+    await this.has(oid); // picks up packs that appeared since
+    for (const dir of this.directories) {
+      const pack = dir.packFor(oid);
+      const large = pack?.readLarge ? await pack.readLarge(oid, spillDir) : null;
+      if (large) return large;
+    }
+    for (const dir of this.directories) {
+      const large = await dir.loose.readLarge(oid, spillDir);
+      if (large) return large;
     }
     return null;
   }

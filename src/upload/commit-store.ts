@@ -26,7 +26,8 @@ export class CommitStore {
   async get(oid: string): Promise<CommitNode | null> {
     const known = this.nodes.get(oid);
     if (known !== undefined) return known;
-    const object = await this.objects.read(oid);
+    // The type first: a want or a ref may name a blob of any size, never to be read whole here.
+    const object = (await this.objects.type(oid)) === 'commit' ? await this.objects.read(oid) : null;
     const node = object && object.type === 'commit' ? parseCommitNode(oid, object.data, oidHexLength(this.objects.algo)) : null;
     this.nodes.set(oid, node);
     return node;

@@ -1,5 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import type { SpilledContent } from '../objects/object-reader.js';
 import { objectTypeFromCode, type GitObject, type ObjectType } from '../objects/object-type.js';
 import { oidHexLength } from '../objects/oid.js';
 import { GeneratorPack } from '../pack/index.js';
@@ -90,6 +92,21 @@ export class UploadObjects {
   readPacked(ref: PackedRef): GitObject {
     const { typeCode, data } = this.packOf(ref).readAt(this.offsetOf(ref));
     return { type: objectTypeFromCode(typeCode)!, data };
+  }
+
+  /** An object without holding it whole when big: a buffer, or a spill file (in the temp dir) the caller closes. */
+  async readLarge(id: PackedRef | string): Promise<{ type: ObjectType; content: Buffer | SpilledContent } | null> {
+    if (typeof id !== 'string') return this.packOf(id).readLarge(this.offsetOf(id), tmpdir());
+    const ref = this.lookup(id);
+    if (ref >= 0) return this.readLarge(ref);
+    return this.repo.objects.readLarge ? this.repo.objects.readLarge(id, tmpdir()) : this.repo.objects.read(id).then((o) => o && { type: o.type, content: o.data });
+  }
+
+  /** An object's size, without building it. */
+  async sizeOf(id: PackedRef | string): Promise<number | null> {
+    if (typeof id !== 'string') return this.packOf(id).sizeAt(this.offsetOf(id));
+    const ref = this.lookup(id);
+    return ref >= 0 ? this.sizeOf(ref) : ((await this.repo.objects.info(id))?.size ?? null);
   }
 
   typeOfPacked(ref: PackedRef): ObjectType {

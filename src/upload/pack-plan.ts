@@ -1,6 +1,6 @@
 import { ObjectError } from '../errors.js';
 import { PACK_TYPE, type GitObject } from '../objects/object-type.js';
-import type { CopiedEntry, DeltaBaseCandidate, FreshEntry, GeneratorEntry, PackStats } from '../pack/index.js';
+import { STREAM_THRESHOLD, type CopiedEntry, type DeltaBaseCandidate, type FreshEntry, type GeneratorEntry, type PackStats } from '../pack/index.js';
 import type { UploadObjects } from './object-access.js';
 import { CLIENT_HAS, SENT, type ObjectId, type ObjectMarks } from './object-marks.js';
 import type { Pacer } from './pacer.js';
@@ -149,16 +149,19 @@ export async function planPack(
       const ref = n * REF_UNIT + position;
       const entry = pack.entryAt(offset);
       const loadThis = () => load(ref);
-      const copy: CopiedEntry = { kind: 'copy', key: ref, pack, position, entry, load: loadThis };
+      const big = { loadLarge: () => objects.readLarge(ref), size: () => objects.sizeOf(ref) };
+      const copy: CopiedEntry = { kind: 'copy', key: ref, pack, position, entry, load: loadThis, ...big };
       if (entry.typeCode < PACK_TYPE.ofsDelta) {
         // A thin pack: a whole object may be better sent as a delta against a version the client has
         // (the same name in the trees it has, or else its stored family).
         let bases: DeltaBaseCandidate[] = [];
-        if (thinBases && (entry.typeCode === PACK_TYPE.blob || entry.typeCode === PACK_TYPE.tree)) {
+        // Never for a big object: a new delta needs it and its base whole in memory (git skips them too).
+        const deltable = entry.typeCode === PACK_TYPE.blob || entry.typeCode === PACK_TYPE.tree;
+        if (thinBases && deltable && entry.size <= STREAM_THRESHOLD) {
           bases = namesakes(ref, true);
           if (bases.length === 0) bases = relatives(n, offset, true);
         }
-        if (bases.length > 0) later.push({ kind: 'fresh', key: ref, load: loadThis, bases, stored: copy });
+        if (bases.length > 0) later.push({ kind: 'fresh', key: ref, load: loadThis, ...big, bases, stored: copy });
         else yield copy;
         continue;
       }
@@ -168,11 +171,20 @@ export async function planPack(
       } else if (thinBases && marks.get(marks.idOf(pack.baseOid(entry))) & CLIENT_HAS) {
         yield copy;
       } else {
-        later.push({ kind: 'fresh', key: ref, load: loadThis, bases: [...relatives(n, offset, false), ...namesakes(ref)] });
+        later.push({ kind: 'fresh', key: ref, load: loadThis, ...big, bases: [...relatives(n, offset, false), ...namesakes(ref)] });
       }
     }
     yield* later;
-    for (const oid of loose) yield { kind: 'fresh', key: oid, load: () => load(oid), bases: namesakes(oid) };
+    for (const oid of loose) {
+      yield {
+        kind: 'fresh',
+        key: oid,
+        load: () => load(oid),
+        loadLarge: () => objects.readLarge(oid),
+        size: () => objects.sizeOf(oid),
+        bases: namesakes(oid),
+      };
+    }
   }
 
   return { count: list.length, stats, entries };
