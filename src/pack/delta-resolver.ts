@@ -1,6 +1,6 @@
 import { PackError } from '../errors.js';
 import { objectTypeFromCode } from '../objects/object-type.js';
-import { createObjectHasher, objectHeader, type HashAlgorithm } from '../objects/oid.js';
+import { objectHeader, type HashAlgorithm, type ObjectHasherFactory } from '../objects/oid.js';
 import { applyDelta } from './delta.js';
 import type { FileWindow } from './file-window.js';
 import { inflateEntry } from './inflate.js';
@@ -16,6 +16,7 @@ const YIELD_EVERY_MS = 20;
 
 export interface ResolverOptions {
   algo: HashAlgorithm;
+  hasher: ObjectHasherFactory;
   progress: ProgressReporter;
   maxObjectSize?: number;
   onObject?: ObjectVisitor;
@@ -152,7 +153,7 @@ export class DeltaResolver {
       throw objectTooLarge(this.table.offsets[entry]!, data.length, maxObjectSize);
     }
     const type = objectTypeFromCode(typeCode)!;
-    const oid = createObjectHasher(this.options.algo).update(objectHeader(type, data.length)).update(data).digest();
+    const oid = this.options.hasher().update(objectHeader(type, data.length)).update(data).digest();
     this.table.objectTypes[entry] = typeCode;
     this.table.setOid(entry, oid);
     this.options.onObject?.(oid, type, data);

@@ -2,7 +2,7 @@ import zlib from 'node:zlib';
 import type { Hash } from 'node:crypto';
 import { PackError } from '../errors.js';
 import { PACK_TYPE, objectTypeFromCode } from '../objects/object-type.js';
-import { createObjectHasher, hashLength, objectHeader, type HashAlgorithm } from '../objects/oid.js';
+import { createChecksumHasher, hashLength, objectHeader, type HashAlgorithm, type ObjectHasherFactory } from '../objects/oid.js';
 import { readDeltaSizes } from './delta.js';
 import { parseEntryPrefix } from './entry-prefix.js';
 import { inflateEntry, type Inflated } from './inflate.js';
@@ -20,6 +20,8 @@ const MIN_INFLATE_REFILL = 64 * 1024;
 
 export interface IngestOptions {
   algo: HashAlgorithm;
+  /** Hashes each whole object's id (collision-detecting for SHA-1 unless turned off). */
+  hasher: ObjectHasherFactory;
   maxObjectSize?: number;
   progress: ProgressReporter;
   onObject?: ObjectVisitor;
@@ -57,7 +59,7 @@ export async function ingestPack(input: PackInput, options: IngestOptions): Prom
     throw new PackError(PACK_ERROR.header, 'eof before pack header was fully read');
   }
   const header = parsePackHeader(input.buf.subarray(input.pos, input.pos + PACK_HEADER_LENGTH));
-  const packHasher = createObjectHasher(algo);
+  const packHasher = createChecksumHasher(algo);
   packHasher.update(input.buf.subarray(input.pos, input.pos + PACK_HEADER_LENGTH));
   input.consume(PACK_HEADER_LENGTH);
   // packHasher covers every byte before input.offset from here on.
@@ -84,7 +86,7 @@ export async function ingestPack(input: PackInput, options: IngestOptions): Prom
       if (maxObjectSize !== undefined && resultSize > maxObjectSize) throw objectTooLarge(offset, resultSize, maxObjectSize);
     } else {
       const type = objectTypeFromCode(typeCode)!;
-      const oid = createObjectHasher(algo).update(objectHeader(type, size)).update(inflated.data).digest();
+      const oid = options.hasher().update(objectHeader(type, size)).update(inflated.data).digest();
       table.setOid(i, oid);
       options.onObject?.(oid, type, inflated.data);
     }

@@ -3,7 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { PackError } from '../errors.js';
 import type { ObjectReader } from '../objects/object-reader.js';
 import { PACK_TYPE } from '../objects/object-type.js';
-import { createObjectHasher, hashObject, type HashAlgorithm } from '../objects/oid.js';
+import { createChecksumHasher, objectHeader, type HashAlgorithm, type ObjectHasherFactory } from '../objects/oid.js';
 import type { DeltaResolver } from './delta-resolver.js';
 import { encodeEntryHeader } from './entry-header.js';
 import type { FileWindow } from './file-window.js';
@@ -17,7 +17,7 @@ export interface ThinCompletion {
   window: FileWindow;
   file: FileHandle;
   baseObjects: ObjectReader;
-  algo: HashAlgorithm;
+  hasher: ObjectHasherFactory;
 }
 
 /**
@@ -27,14 +27,14 @@ export interface ThinCompletion {
  * the caller rewrites header count and trailer.
  */
 export async function appendThinBases(ctx: ThinCompletion): Promise<number> {
-  const { table, refChildren, resolver, window, file, baseObjects, algo } = ctx;
+  const { table, refChildren, resolver, window, file, baseObjects, hasher } = ctx;
   let added = 0;
   // Map order is the order of each base's first delta, i.e. pack order, as git appends them.
   for (const oid of [...refChildren.keys()]) {
     if (!refChildren.has(oid)) continue; // became resolvable through an earlier base
     const base = await baseObjects.read(oid);
     if (!base) continue;
-    if (hashObject(algo, base.type, base.data) !== oid) {
+    if (hasher().update(objectHeader(base.type, base.data.length)).update(base.data).digest('hex') !== oid) {
       throw new PackError(PACK_ERROR.thinBase, `base object ${oid} read back with different content`, { oid });
     }
     const typeCode = PACK_TYPE[base.type];
@@ -62,7 +62,7 @@ export async function rewriteHeaderAndTrailer(
   const count = Buffer.alloc(4);
   count.writeUInt32BE(objectCount);
   await writeFully(file, count, 8);
-  const hasher = createObjectHasher(algo);
+  const hasher = createChecksumHasher(algo);
   const block = Buffer.allocUnsafe(1 << 20);
   for (let at = 0; at < endOfObjects;) {
     const { bytesRead } = await file.read(block, 0, Math.min(block.length, endOfObjects - at), at);

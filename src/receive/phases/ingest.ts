@@ -1,4 +1,5 @@
-import { LimitError, PackError } from '../../errors.js';
+import { LimitError, ObjectError, PackError } from '../../errors.js';
+import { OBJECT_ERROR } from '../../objects/object-errors.js';
 import { fsckOverridesFromEntries } from '../../objects/fsck-messages.js';
 import { indexPack, parsePackHeader } from '../../pack/index.js';
 import type { ByteReader } from '../../protocol/byte-reader.js';
@@ -87,6 +88,7 @@ async function unpackIntoQuarantine(options: {
       baseObjects: quarantine.objects,
       maxInputSize: settings.maxInputSize || undefined,
       maxObjectSize: settings.maxObjectSize || undefined,
+      detectCollisions: settings.sha1CollisionDetection,
       onProgress: progress ? (p: { phase: string; done: number; total: number }) => progress.update(p) : undefined,
       onObject: pushed.visit,
       inputEnds: options.inputEnds,
@@ -102,7 +104,12 @@ async function unpackIntoQuarantine(options: {
     }
     return { ok: true, objects: result.objectCount, bytes: bytes.consumed - start, pushed };
   } catch (err) {
-    if (err instanceof PackError || err instanceof LimitError) {
+    // index-pack dies on each of these; a collision with git's own words ("SHA-1 appears to be part of a collision attack").
+    if (
+      err instanceof PackError ||
+      err instanceof LimitError ||
+      (err instanceof ObjectError && err.code === OBJECT_ERROR.sha1Collision)
+    ) {
       writer.text(`fatal: ${err.message}\n`);
       return { ok: false, status: failedStatus, bytes: bytes.consumed - start };
     }
