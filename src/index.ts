@@ -21,4 +21,5 @@ export { openAccounts, type Accounts } from './auth/accounts.js';
 export { startSshServer, type SshServer, type SshServerOptions } from './transport/ssh/server.js';
 export { InMemoryPolicySource, type PolicySource, type ProtectionRule } from './policy/index.js';
 export { PgPolicySource } from './db/rule-store.js';
+export { sha1dc, Sha1dc, type Sha1dcResult } from './objects/sha1dc.js';
 export { PushgateError, ProtocolError, PackError, LimitError, RepositoryError, ObjectError } from './errors.js';

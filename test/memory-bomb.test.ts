@@ -118,7 +118,10 @@ async function bombRepo(): Promise<string> {
   await gitOk(['init', '-q', '--bare', loose]);
   const blob = hashed.stdout.trim();
   mkdirSync(path.join(loose, 'objects', blob.slice(0, 2)));
-  copyFileSync(path.join(work, '.git/objects', blob.slice(0, 2), blob.slice(2)), path.join(loose, 'objects', blob.slice(0, 2), blob.slice(2)));
+  copyFileSync(
+    path.join(work, '.git/objects', blob.slice(0, 2), blob.slice(2)),
+    path.join(loose, 'objects', blob.slice(0, 2), blob.slice(2)),
+  );
   const tree = await gitOk(['--git-dir', loose, 'mktree'], { input: `100644 blob ${blob}\tbig.bin\n` });
   const commit = await gitOk(['--git-dir', loose, 'commit-tree', '-m', 'loose', tree]);
   await gitOk(['--git-dir', loose, 'update-ref', 'refs/heads/main', commit]);
@@ -152,7 +155,11 @@ t.test('stdio: a 1 GiB blob of zeros, alone and among 120 small blobs', async (t
     t.ok(push.peak <= LIMIT, `${branch}: peak RSS ${mib(push.peak)} ≤ ${mib(LIMIT)}`);
     t.equal(await gitOk(['--git-dir', target, 'rev-parse', 'main']), await gitOk(['rev-parse', branch], { cwd: work }));
     await fsckOk(t, target);
-    t.same(readdirSync(path.join(target, 'objects/pack')).filter((f) => f.startsWith('tmp_')), [], 'no temp files left');
+    t.same(
+      readdirSync(path.join(target, 'objects/pack')).filter((f) => f.startsWith('tmp_')),
+      [],
+      'no temp files left',
+    );
   }
   await normalCommit(work, 'after-stdio');
   const target = path.join(root, 'stdio-big.git');
@@ -196,7 +203,10 @@ t.test('stdio: a small delta whose result is 1 GiB of zeros', async (t) => {
   b.ofsDelta(base, makeDelta(64 * KiB, ops));
   const blob = zerosBlobId(GiB);
   const commit = treeAndCommit(b, blob);
-  const push = await rawPushOverStdio(target, updateRequestBody([{ oldOid: ZERO, newOid: commit, ref: 'refs/heads/main' }], b.digest().build()));
+  const push = await rawPushOverStdio(
+    target,
+    updateRequestBody([{ oldOid: ZERO, newOid: commit, ref: 'refs/heads/main' }], b.digest().build()),
+  );
   t.same(reportLines(push.response.report), ['unpack ok', 'ok refs/heads/main'], push.response.messages);
   t.ok(push.peak <= LIMIT, `peak RSS ${mib(push.peak)} ≤ ${mib(LIMIT)}`);
   t.equal(await gitOk(['--git-dir', target, 'cat-file', '-s', blob]), String(GiB), 'the blob is there, 1 GiB');
@@ -230,10 +240,20 @@ t.test('the delta resolver builds big bases and results in pieces, exactly as gi
   const whole = b.digest().build();
   const packPath = path.join(dir, 'in.pack');
   writeFileSync(packPath, whole);
-  const result = await indexPack({ input: (async function* () { yield whole; })(), packDir: dir, algo: 'sha1' });
+  const result = await indexPack({
+    input: (async function* () {
+      yield whole;
+    })(),
+    packDir: dir,
+    algo: 'sha1',
+  });
   await gitOk(['index-pack', '-o', path.join(dir, 'git.idx'), packPath]);
   t.same(readFileSync(result.idxPath), readFileSync(path.join(dir, 'git.idx')), 'idx identical to git index-pack');
-  t.same(readdirSync(dir).filter((f) => f.startsWith('tmp_')), [], 'no spill or temp file left');
+  t.same(
+    readdirSync(dir).filter((f) => f.startsWith('tmp_')),
+    [],
+    'no spill or temp file left',
+  );
 });
 
 t.test('HTTP: the bombs against a server process (createServer, as serve runs it), and a clone of the big blob', async (t) => {

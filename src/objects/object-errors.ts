@@ -7,4 +7,6 @@ export const OBJECT_ERROR = {
   corruptObject: 'E_CORRUPT_OBJECT',
   configSyntax: 'E_CONFIG_SYNTAX',
   fsckConfig: 'E_FSCK_CONFIG',
+  /** sha1dc found the object to be one half of a SHA-1 collision. */
+  sha1Collision: 'E_SHA1_COLLISION',
 } as const;

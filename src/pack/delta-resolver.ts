@@ -1,5 +1,5 @@
 import { objectTypeFromCode } from '../objects/object-type.js';
-import type { HashAlgorithm } from '../objects/oid.js';
+import type { HashAlgorithm, ObjectHasherFactory } from '../objects/oid.js';
 import { EntryContent, type Content, type Resolved } from './entry-content.js';
 import type { FileWindow } from './file-window.js';
 import type { ObjectTable } from './object-table.js';
@@ -14,6 +14,7 @@ const DEFAULT_SPILL_BUDGET = 1024 * 1024 * 1024;
 
 export interface ResolverOptions {
   algo: HashAlgorithm;
+  hasher: ObjectHasherFactory;
   progress: ProgressReporter;
   /** Where big bases are spilled (the pack's own directory). */
   spillDir: string;

@@ -80,7 +80,8 @@ export async function applyDeltaPieces(
   if (!sizes) throw badDelta('truncated size header');
   if (carry) throw badDelta('truncated copy op');
   if (insertLeft > 0) throw badDelta('truncated insert op');
-  if (out!.written !== sizes.resultSize) throw badDelta(`result is ${out!.written} bytes, the delta declares ${sizes.resultSize}`);
+  if (out!.written !== sizes.resultSize)
+    throw badDelta(`result is ${out!.written} bytes, the delta declares ${sizes.resultSize}`);
   out!.flush();
   return sizes;
 }

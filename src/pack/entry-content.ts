@@ -1,6 +1,6 @@
 import { PackError } from '../errors.js';
 import { objectTypeFromCode } from '../objects/object-type.js';
-import { createObjectHasher, objectHeader, type HashAlgorithm } from '../objects/oid.js';
+import { objectHeader, type HashAlgorithm, type ObjectHasherFactory } from '../objects/oid.js';
 import { STREAM_THRESHOLD, checkNonBlobSize, isHeld } from './big-objects.js';
 import { applyDelta, readDeltaSizes } from './delta.js';
 import { applyDeltaPieces } from './delta-stream.js';
@@ -25,6 +25,8 @@ export interface Resolved {
 
 export interface EntryContentOptions {
   algo: HashAlgorithm;
+  /** Computes object ids (collision-checked SHA-1 unless turned off). */
+  hasher: ObjectHasherFactory;
   /** Where big contents are spilled (the pack's own directory). */
   spillDir: string;
   maxObjectSize?: number;
@@ -80,7 +82,7 @@ export class EntryContent {
       this.checkResult(child, typeCode, resultSize);
       if (!isHeld(type, resultSize)) return null;
       const data = applyDelta(base, delta);
-      const oid = createObjectHasher(this.options.algo).update(objectHeader(type, data.length)).update(data).digest();
+      const oid = this.options.hasher().update(objectHeader(type, data.length)).update(data).digest();
       return { oid, size: data.length, content: data };
     });
   }
@@ -110,7 +112,7 @@ export class EntryContent {
               : keep
                 ? { in: 'spill', dir: this.options.spillDir }
                 : { in: 'nothing' };
-            sink = new ObjectSink(this.options.algo, type, resultSize, how);
+            sink = new ObjectSink(this.options.hasher, type, resultSize, how);
             return sink.write;
           },
           this.turns,
@@ -182,7 +184,14 @@ export class EntryContent {
 
   private storedPieces(i: number): AsyncGenerator<Buffer> {
     const table = this.table;
-    return inflateStoredPieces(this.window, table.dataOffset(i), this.entryEnd(i), table.sizes[i]!, table.offsets[i]!, this.turns);
+    return inflateStoredPieces(
+      this.window,
+      table.dataOffset(i),
+      this.entryEnd(i),
+      table.sizes[i]!,
+      table.offsets[i]!,
+      this.turns,
+    );
   }
 
   private entryEnd(i: number): number {

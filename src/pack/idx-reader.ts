@@ -1,5 +1,5 @@
 import { PackError } from '../errors.js';
-import { createObjectHasher, hashLength, type HashAlgorithm } from '../objects/oid.js';
+import { createChecksumHasher, hashLength, type HashAlgorithm } from '../objects/oid.js';
 import { PACK_ERROR } from './pack-errors.js';
 import { FANOUT_ENTRIES, FANOUT_LENGTH, IDX_HEADER_LENGTH, IDX_MAGIC, IDX_VERSION, LARGE_OFFSET_FLAG } from './idx-format.js';
 
@@ -53,7 +53,7 @@ export class PackIndex {
   /** True when the trailing checksum matches the index's contents. */
   verifyChecksum(): boolean {
     const at = this.buf.length - this.hl;
-    return createObjectHasher(this.algo).update(this.buf.subarray(0, at)).digest().equals(this.buf.subarray(at));
+    return createChecksumHasher(this.algo).update(this.buf.subarray(0, at)).digest().equals(this.buf.subarray(at));
   }
 
   /** Position of `oid` in sorted order, or -1. */

@@ -1,4 +1,4 @@
-import { createObjectHasher, hashLength, type HashAlgorithm } from '../objects/oid.js';
+import { createChecksumHasher, hashLength, type HashAlgorithm } from '../objects/oid.js';
 import {
   FANOUT_ENTRIES,
   FANOUT_LENGTH,
@@ -68,7 +68,7 @@ export function buildIdx(entries: IdxEntries, packHash: Buffer, algo: HashAlgori
     out.writeUInt32BE(cumulative, IDX_HEADER_LENGTH + b * 4);
   }
   packHash.copy(out, trailerAt, 0, hl);
-  createObjectHasher(algo)
+  createChecksumHasher(algo)
     .update(out.subarray(0, trailerAt + hl))
     .digest()
     .copy(out, trailerAt + hl);

@@ -3,7 +3,7 @@ import { open, rename, rm, chmod, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { PackError } from '../errors.js';
 import type { ObjectReader } from '../objects/object-reader.js';
-import type { HashAlgorithm } from '../objects/oid.js';
+import { objectHasherFactory, type HashAlgorithm, type ObjectHasherFactory } from '../objects/oid.js';
 import { DeltaResolver } from './delta-resolver.js';
 import { FileWindow } from './file-window.js';
 import { buildIdx } from './idx-writer.js';
@@ -20,6 +20,10 @@ export interface IndexPackOptions {
   /** Directory that receives pack-<hash>.pack and .idx (and the temp files meanwhile). */
   packDir: string;
   algo: HashAlgorithm;
+  /** SHA-1 collision detection (default true; pushgate.sha1CollisionDetection). */
+  detectCollisions?: boolean;
+  /** Hashes object ids in place of the default (tests inject one that reports collisions). */
+  hasher?: ObjectHasherFactory;
   /** Where REF_DELTA bases missing from a thin pack are looked up. */
   baseObjects?: ObjectReader;
   maxInputSize?: number;
@@ -64,6 +68,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
   const tmpPack = path.join(packDir, `tmp_pack_${suffix}`);
   const tmpIdx = path.join(packDir, `tmp_idx_${suffix}`);
   const progress = new ProgressReporter(options.onProgress);
+  const hasher = options.hasher ?? objectHasherFactory(algo, { detectCollisions: options.detectCollisions });
   let file: FileHandle | undefined = await open(tmpPack, 'wx+', 0o644);
   const packFile = file;
   const input = new PackInput(options.input, (chunk, at) => writeFully(packFile, chunk, at), options.maxInputSize);
@@ -71,6 +76,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
   try {
     const ingested = await ingestPack(input, {
       algo,
+      hasher,
       maxObjectSize: options.maxObjectSize,
       progress,
       onObject: options.onObject,
@@ -81,6 +87,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
     resolver = new DeltaResolver(table, refChildren, window, ingested.endOfObjects, {
       algo,
       spillDir: packDir,
+      hasher,
       progress,
       maxObjectSize: options.maxObjectSize,
       baseBudget: options.deltaBaseBudget,
@@ -98,6 +105,7 @@ export async function indexPack(options: IndexPackOptions): Promise<IndexPackRes
         baseObjects: options.baseObjects,
         algo,
         spillDir: packDir,
+        hasher,
       });
     }
     const unresolved = resolver.unresolvedDeltas;

@@ -1,5 +1,5 @@
 import { objectTypeFromCode, type ObjectType } from '../objects/object-type.js';
-import type { HashAlgorithm } from '../objects/oid.js';
+import { objectHasherFactory, type HashAlgorithm } from '../objects/oid.js';
 import { STREAM_THRESHOLD, isHeld } from './big-objects.js';
 import { applyDeltaPieces, type DeltaBase } from './delta-stream.js';
 import type { FileWindow } from './file-window.js';
@@ -75,7 +75,7 @@ export async function readLargeObject(
         content,
         ({ resultSize }) => {
           const keep = isHeld(type, resultSize) ? { in: 'memory' as const } : { in: 'spill' as const, dir: spillDir };
-          sink = new ObjectSink(algo, type, resultSize, keep);
+          sink = new ObjectSink(objectHasherFactory(algo), type, resultSize, keep);
           return sink.write;
         },
         turns,

@@ -1,6 +1,5 @@
-import type { Hash } from 'node:crypto';
 import type { ObjectType } from '../objects/object-type.js';
-import { createObjectHasher, objectHeader, type HashAlgorithm } from '../objects/oid.js';
+import { objectHeader, type ObjectHasher, type ObjectHasherFactory } from '../objects/oid.js';
 import { SpillFile } from './spill-file.js';
 
 /** Where a streamed object's content goes besides its hash. */
@@ -19,18 +18,18 @@ export interface SunkObject {
  * memory, in a spill file, or not at all.
  */
 export class ObjectSink {
-  private readonly hasher: Hash;
+  private readonly hasher: ObjectHasher;
   private readonly held: Buffer | undefined;
   private readonly spill: SpillFile | undefined;
   private at = 0;
 
   constructor(
-    algo: HashAlgorithm,
+    hasher: ObjectHasherFactory,
     type: ObjectType,
     readonly size: number,
     keep: Keep,
   ) {
-    this.hasher = createObjectHasher(algo).update(objectHeader(type, size));
+    this.hasher = hasher().update(objectHeader(type, size));
     if (keep.in === 'memory') this.held = Buffer.allocUnsafe(size);
     else if (keep.in === 'spill') this.spill = SpillFile.create(keep.dir);
   }

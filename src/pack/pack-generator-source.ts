@@ -270,7 +270,10 @@ export class GeneratorPack {
     const layoutAt = (at: number) => {
       const entry = this.entryAt(at);
       if (entry.typeCode >= PACK_TYPE.ofsDelta && entry.baseOffset < 0) {
-        throw new PackError(PACK_ERROR.unresolvedDelta, `delta base ${entry.refBase} of the object at offset ${at} is not in pack ${this.packPath}`);
+        throw new PackError(
+          PACK_ERROR.unresolvedDelta,
+          `delta base ${entry.refBase} of the object at offset ${at} is not in pack ${this.packPath}`,
+        );
       }
       return entry;
     };

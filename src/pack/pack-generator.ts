@@ -4,7 +4,7 @@ import { PackError } from '../errors.js';
 import type { SpilledContent } from '../objects/object-reader.js';
 import { PACK_TYPE, type ObjectType } from '../objects/object-type.js';
 import { PIECE_SIZE, STREAM_THRESHOLD } from './big-objects.js';
-import { createObjectHasher, type HashAlgorithm } from '../objects/oid.js';
+import { createChecksumHasher, type HashAlgorithm } from '../objects/oid.js';
 import { createDelta } from './pack-generator-delta.js';
 import { PACK_ERROR } from './pack-errors.js';
 import { COPY_CHUNK, type GeneratorPack, type StoredEntryInfo } from './pack-generator-source.js';
@@ -100,7 +100,7 @@ export interface GeneratePackOptions {
  * memory holds one chunk, one fresh object, and the offsets written so far.
  */
 export async function* generatePack(entries: Iterable<GeneratorEntry>, options: GeneratePackOptions): AsyncGenerator<Buffer> {
-  const out = new ChunkedOutput(createObjectHasher(options.algo), options.chunkSize ?? 64 * 1024);
+  const out = new ChunkedOutput(createChecksumHasher(options.algo), options.chunkSize ?? 64 * 1024);
   const written = new Map<EntryKey, number>();
   /** Written entries that are deltas against an entry not written yet: no base for a new delta. */
   const waiting = new Set<EntryKey>();
@@ -269,7 +269,7 @@ class ChunkedOutput {
   private ready: Buffer[] = [];
 
   constructor(
-    private readonly hasher: ReturnType<typeof createObjectHasher>,
+    private readonly hasher: ReturnType<typeof createChecksumHasher>,
     private readonly chunkSize: number,
   ) {
     this.chunk = Buffer.allocUnsafe(chunkSize);

@@ -1,7 +1,7 @@
 import zlib from 'node:zlib';
 import type { Hash } from 'node:crypto';
 import { objectTypeFromCode } from '../objects/object-type.js';
-import type { HashAlgorithm } from '../objects/oid.js';
+import type { ObjectHasherFactory } from '../objects/oid.js';
 import { ObjectSink } from './object-sink.js';
 import type { PackInput } from './pack-input.js';
 import { truncatedPack } from './pack-errors.js';
@@ -40,7 +40,7 @@ export async function streamEntry(
   packHasher: Hash,
   more: (min: number) => Promise<boolean>,
   entry: BigEntry,
-  algo: HashAlgorithm,
+  hasher: ObjectHasherFactory,
   inflater: PieceInflater,
   turns: Turns,
 ): Promise<StreamedEntry> {
@@ -50,7 +50,7 @@ export async function streamEntry(
   let crc = zlib.crc32(header);
   input.consume(headerLength);
   const type = objectTypeFromCode(typeCode);
-  const sink = type ? new ObjectSink(algo, type, size, { in: 'nothing' }) : undefined;
+  const sink = type ? new ObjectSink(hasher, type, size, { in: 'nothing' }) : undefined;
   let deltaHead = Buffer.alloc(0);
   let outputWasFull = false;
   for (;;) {

@@ -2,7 +2,7 @@ import zlib from 'node:zlib';
 import type { Hash } from 'node:crypto';
 import { PackError } from '../errors.js';
 import { PACK_TYPE, objectTypeFromCode } from '../objects/object-type.js';
-import { createObjectHasher, hashLength, objectHeader, type HashAlgorithm } from '../objects/oid.js';
+import { createChecksumHasher, hashLength, objectHeader, type HashAlgorithm, type ObjectHasherFactory } from '../objects/oid.js';
 import { readDeltaSizes } from './delta.js';
 import { parseEntryPrefix, type EntryPrefix } from './entry-prefix.js';
 import { STREAM_THRESHOLD, checkNonBlobSize } from './big-objects.js';
@@ -24,6 +24,8 @@ const MIN_INFLATE_REFILL = 64 * 1024;
 
 export interface IngestOptions {
   algo: HashAlgorithm;
+  /** Hashes each whole object's id (collision-detecting for SHA-1 unless turned off). */
+  hasher: ObjectHasherFactory;
   maxObjectSize?: number;
   progress: ProgressReporter;
   onObject?: ObjectVisitor;
@@ -61,7 +63,7 @@ export async function ingestPack(input: PackInput, options: IngestOptions): Prom
     throw new PackError(PACK_ERROR.header, 'eof before pack header was fully read');
   }
   const header = parsePackHeader(input.buf.subarray(input.pos, input.pos + PACK_HEADER_LENGTH));
-  const packHasher = createObjectHasher(algo);
+  const packHasher = createChecksumHasher(algo);
   packHasher.update(input.buf.subarray(input.pos, input.pos + PACK_HEADER_LENGTH));
   input.consume(PACK_HEADER_LENGTH);
   // packHasher covers every byte before input.offset from here on.
@@ -85,7 +87,7 @@ export async function ingestPack(input: PackInput, options: IngestOptions): Prom
       checkDeltaResult(inflated.data, offset);
     } else {
       const type = objectTypeFromCode(typeCode)!;
-      const oid = createObjectHasher(algo).update(objectHeader(type, size)).update(inflated.data).digest();
+      const oid = options.hasher().update(objectHeader(type, size)).update(inflated.data).digest();
       table.setOid(i, oid);
       options.onObject?.(oid, type, inflated.data, size);
     }
@@ -107,8 +109,17 @@ export async function ingestPack(input: PackInput, options: IngestOptions): Prom
   /** Records a big entry, read while it streams in. */
   const streamBigEntry = async (prefix: EntryPrefix, offset: number, inflater: PieceInflater): Promise<void> => {
     const { typeCode, size, headerLength, baseOffset } = prefix;
-    const refBase = typeCode === PACK_TYPE.refDelta ? input.buf.toString('hex', input.pos + headerLength - hl, input.pos + headerLength) : '';
-    const entry = await streamEntry(input, packHasher, more, { offset, headerLength, typeCode, size }, algo, inflater, turns);
+    const refBase =
+      typeCode === PACK_TYPE.refDelta ? input.buf.toString('hex', input.pos + headerLength - hl, input.pos + headerLength) : '';
+    const entry = await streamEntry(
+      input,
+      packHasher,
+      more,
+      { offset, headerLength, typeCode, size },
+      options.hasher,
+      inflater,
+      turns,
+    );
     const i = table.add(offset, headerLength, typeCode, size, entry.crc, baseOffset);
     if (refBase) addRefChild(refBase, i);
     if (entry.deltaHead) checkDeltaResult(entry.deltaHead, offset);

@@ -1,7 +1,7 @@
 import zlib from 'node:zlib';
 import { PackError } from '../errors.js';
 import { PACK_TYPE, type ObjectType } from '../objects/object-type.js';
-import { createObjectHasher, hashObject, type HashAlgorithm } from '../objects/oid.js';
+import { createChecksumHasher, hashObject, type HashAlgorithm } from '../objects/oid.js';
 import { encodeEntryHeader, encodeOfsDistance } from './entry-header.js';
 import { PACK_ERROR } from './pack-errors.js';
 import { encodePackHeader } from './pack-header.js';
@@ -42,7 +42,7 @@ export async function* writePack(
   entries: Iterable<PackWriterEntry> | AsyncIterable<PackWriterEntry>,
   options: PackWriterOptions,
 ): AsyncGenerator<Buffer> {
-  const hasher = createObjectHasher(options.algo);
+  const hasher = createChecksumHasher(options.algo);
   const written = new Map<string, number>();
   let offset = 0;
   const emit = (bytes: Buffer): Buffer => {

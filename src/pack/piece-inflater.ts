@@ -46,9 +46,14 @@ export class PieceInflater {
     const produced = room - outLeft;
     this.produced += produced;
     if (this.produced > this.size) {
-      throw badObject(PACK_ERROR.inflatedSize, this.entryOffset, `inflated size mismatch (more than the declared ${this.size} bytes)`, {
-        declared: this.size,
-      });
+      throw badObject(
+        PACK_ERROR.inflatedSize,
+        this.entryOffset,
+        `inflated size mismatch (more than the declared ${this.size} bytes)`,
+        {
+          declared: this.size,
+        },
+      );
     }
     if (inLeft > 0 && outLeft > 0) this.ended = true;
     return { consumed: end - start - inLeft, produced };

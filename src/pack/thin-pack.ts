@@ -4,7 +4,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { PackError } from '../errors.js';
 import type { ObjectReader } from '../objects/object-reader.js';
 import { PACK_TYPE, type ObjectType } from '../objects/object-type.js';
-import { createObjectHasher, objectHeader, type HashAlgorithm } from '../objects/oid.js';
+import { createChecksumHasher, objectHeader, type HashAlgorithm, type ObjectHasherFactory } from '../objects/oid.js';
 import { PIECE_SIZE, STREAM_THRESHOLD } from './big-objects.js';
 import type { DeltaResolver } from './delta-resolver.js';
 import type { Content } from './entry-content.js';
@@ -23,6 +23,7 @@ export interface ThinCompletion {
   algo: HashAlgorithm;
   /** Where a big base is spilled while its deltas are resolved. */
   spillDir: string;
+  hasher: ObjectHasherFactory;
 }
 
 /**
@@ -33,7 +34,7 @@ export interface ThinCompletion {
  * and resolved against in pieces, never whole.
  */
 export async function appendThinBases(ctx: ThinCompletion): Promise<number> {
-  const { table, refChildren, resolver, window, file, baseObjects, algo } = ctx;
+  const { table, refChildren, resolver, window, file, baseObjects, hasher } = ctx;
   let added = 0;
   // Map order is the order of each base's first delta, i.e. pack order, as git appends them.
   for (const oid of [...refChildren.keys()]) {
@@ -51,7 +52,11 @@ export async function appendThinBases(ctx: ThinCompletion): Promise<number> {
       const header = encodeEntryHeader(typeCode, content.length);
       const offset = resolver.endOfObjects;
       await writeFully(file, header, offset);
-      const { end, crc, oid: actual } = await deflateInto(file, offset + header.length, content, base.type, algo, zlib.crc32(header));
+      const {
+        end,
+        crc,
+        oid: actual,
+      } = await deflateInto(file, offset + header.length, content, base.type, hasher, zlib.crc32(header));
       if (actual !== oid) {
         throw new PackError(PACK_ERROR.thinBase, `base object ${oid} read back with different content`, { oid });
       }
@@ -79,10 +84,10 @@ async function deflateInto(
   at: number,
   content: Content,
   type: ObjectType,
-  algo: HashAlgorithm,
+  objectHasher: ObjectHasherFactory,
   crc: number,
 ): Promise<{ end: number; crc: number; oid: string }> {
-  const hasher = createObjectHasher(algo).update(objectHeader(type, content.length));
+  const hasher = objectHasher().update(objectHeader(type, content.length));
   if (Buffer.isBuffer(content) && content.length <= STREAM_THRESHOLD) {
     const data = zlib.deflateSync(content);
     await writeFully(file, data, at);
@@ -126,7 +131,7 @@ export async function rewriteHeaderAndTrailer(
   const count = Buffer.alloc(4);
   count.writeUInt32BE(objectCount);
   await writeFully(file, count, 8);
-  const hasher = createObjectHasher(algo);
+  const hasher = createChecksumHasher(algo);
   const block = Buffer.allocUnsafe(1 << 20);
   for (let at = 0; at < endOfObjects;) {
     const { bytesRead } = await file.read(block, 0, Math.min(block.length, endOfObjects - at), at);

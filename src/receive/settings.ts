@@ -36,6 +36,8 @@ export interface ReceiveSettings {
   namespaceRules: boolean;
   /** receive.unpackLimit: below it git would have used unpack-objects (affects the unpack status text). */
   unpackLimit: number;
+  /** pushgate.sha1CollisionDetection (default true): received SHA-1 objects are hashed with sha1dc, as git does. */
+  sha1CollisionDetection: boolean;
 }
 
 /** Far above real pushes (a mirror push of every tag of a big project is tens of thousands of updates). */
@@ -78,6 +80,7 @@ export function readReceiveSettings(config: GitConfig): ReceiveSettings {
     hideRefs: [...config.getAll('transfer.hideRefs'), ...config.getAll('receive.hideRefs')],
     namespaceRules: config.getBool('pushgate.namespaceRules', false),
     unpackLimit: config.getInt('receive.unpackLimit', unpackDefault),
+    sha1CollisionDetection: config.getBool('pushgate.sha1CollisionDetection', true),
   };
 }
 

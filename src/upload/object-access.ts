@@ -99,7 +99,9 @@ export class UploadObjects {
     if (typeof id !== 'string') return this.packOf(id).readLarge(this.offsetOf(id), tmpdir());
     const ref = this.lookup(id);
     if (ref >= 0) return this.readLarge(ref);
-    return this.repo.objects.readLarge ? this.repo.objects.readLarge(id, tmpdir()) : this.repo.objects.read(id).then((o) => o && { type: o.type, content: o.data });
+    return this.repo.objects.readLarge
+      ? this.repo.objects.readLarge(id, tmpdir())
+      : this.repo.objects.read(id).then((o) => o && { type: o.type, content: o.data });
   }
 
   /** An object's size, without building it. */

@@ -1,6 +1,13 @@
 import { ObjectError } from '../errors.js';
 import { PACK_TYPE, type GitObject } from '../objects/object-type.js';
-import { STREAM_THRESHOLD, type CopiedEntry, type DeltaBaseCandidate, type FreshEntry, type GeneratorEntry, type PackStats } from '../pack/index.js';
+import {
+  STREAM_THRESHOLD,
+  type CopiedEntry,
+  type DeltaBaseCandidate,
+  type FreshEntry,
+  type GeneratorEntry,
+  type PackStats,
+} from '../pack/index.js';
 import type { UploadObjects } from './object-access.js';
 import { CLIENT_HAS, SENT, type ObjectId, type ObjectMarks } from './object-marks.js';
 import type { Pacer } from './pacer.js';
@@ -171,7 +178,13 @@ export async function planPack(
       } else if (thinBases && marks.get(marks.idOf(pack.baseOid(entry))) & CLIENT_HAS) {
         yield copy;
       } else {
-        later.push({ kind: 'fresh', key: ref, load: loadThis, ...big, bases: [...relatives(n, offset, false), ...namesakes(ref)] });
+        later.push({
+          kind: 'fresh',
+          key: ref,
+          load: loadThis,
+          ...big,
+          bases: [...relatives(n, offset, false), ...namesakes(ref)],
+        });
       }
     }
     yield* later;

@@ -1,5 +1,5 @@
 import zlib from 'node:zlib';
-import { createObjectHasher, hashLength, hashObject, type HashAlgorithm } from '../../src/objects/oid.js';
+import { createChecksumHasher, hashLength, hashObject, type HashAlgorithm } from '../../src/objects/oid.js';
 import { PACK_TYPE, type ObjectType } from '../../src/objects/object-type.js';
 import { encodeEntryHeader, encodeOfsDistance } from '../../src/pack/entry-header.js';
 
@@ -64,7 +64,7 @@ export class PackBuilder {
 
   /** Appends the trailer: the hash of everything so far. */
   digest(): this {
-    return this.raw(createObjectHasher(this.algo).update(this.build()).digest());
+    return this.raw(createChecksumHasher(this.algo).update(this.build()).digest());
   }
 
   build(): Buffer {

@@ -1,6 +1,7 @@
-import { LimitError, PackError } from '../../errors.js';
+import { LimitError, ObjectError, PackError } from '../../errors.js';
 import { CHECKOUT_SAFETY_IDS, fsckOverridesFromEntries, lookupFsckMessageId } from '../../objects/fsck-messages.js';
 import type { FsckOptions } from '../../objects/fsck-reporter.js';
+import { OBJECT_ERROR } from '../../objects/object-errors.js';
 import { indexPack, parsePackHeader } from '../../pack/index.js';
 import type { ByteReader } from '../../protocol/byte-reader.js';
 import type { Quarantine } from '../../repo/types.js';
@@ -92,6 +93,7 @@ async function unpackIntoQuarantine(options: {
       baseObjects: quarantine.objects,
       maxInputSize: settings.maxInputSize || undefined,
       maxObjectSize: settings.maxObjectSize || undefined,
+      detectCollisions: settings.sha1CollisionDetection,
       onProgress: progress ? (p: { phase: string; done: number; total: number }) => progress.update(p) : undefined,
       onObject: pushed.visit,
       inputEnds: options.inputEnds,
@@ -107,7 +109,12 @@ async function unpackIntoQuarantine(options: {
     }
     return { ok: true, objects: result.objectCount, bytes: bytes.consumed - start, pushed };
   } catch (err) {
-    if (err instanceof PackError || err instanceof LimitError) {
+    // index-pack dies on each of these; a collision with git's own words ("SHA-1 appears to be part of a collision attack").
+    if (
+      err instanceof PackError ||
+      err instanceof LimitError ||
+      (err instanceof ObjectError && err.code === OBJECT_ERROR.sha1Collision)
+    ) {
       writer.text(`fatal: ${err.message}\n`);
       return { ok: false, status: failedStatus, bytes: bytes.consumed - start };
     }
