@@ -56,7 +56,9 @@ export async function repackObjects(objectsDir: string, algo: HashAlgorithm, opt
     looseObjects: looseOids.length,
     objects: 0,
   };
-  if (chosen.length < 2 && looseOids.length === 0) return result;
+  // A full repack rewrites even a single pack (as git repack -a -d); a geometric one needs two to merge.
+  const least = options.mode === 'full' ? 1 : 2;
+  if (chosen.length < least && looseOids.length === 0) return result;
 
   // Biggest first: most objects keep the position (and delta base) they had.
   chosen.sort((a, b) => b.objectCount - a.objectCount || a.base.localeCompare(b.base));
@@ -68,7 +70,7 @@ export async function repackObjects(objectsDir: string, algo: HashAlgorithm, opt
     // Loose objects some pack already has are only removed (git's prune-packed), not packed again.
     const inPacks = (oid: string) => [...opened, ...others].some((pack) => pack.find(oid) >= 0);
     const looseToPack = looseOids.filter((oid) => !inPacks(oid));
-    if (chosen.length < 2 && looseToPack.length === 0) {
+    if (chosen.length < least && looseToPack.length === 0) {
       await removeLoose(objectsDir, loose, looseOids);
       return result;
     }
