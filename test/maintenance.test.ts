@@ -156,7 +156,7 @@ t.test('pushes and clones in a loop while maintenance repacks: none fails, every
 });
 
 t.test('after pushes, maintenance starts when gc.autoPackLimit is passed, and not with receive.autogc off', async (t) => {
-  const { gitDir, work } = await setup(t, { 'gc.autoPackLimit': '3' });
+  const { gitDir, work } = await setup(t, { 'gc.autoPackLimit': '3', 'pushgate.geometricRepack': 'false' });
   const counts: number[] = [];
   for (let i = 0; i < 6; i++) {
     await work.commit(`c${i}`);
@@ -177,6 +177,16 @@ t.test('after pushes, maintenance starts when gc.autoPackLimit is passed, and no
   }
   t.equal((await packNames(off.gitDir)).length, 3, 'receive.autogc = false: no run');
   const zero = await setup(t, { 'gc.autoPackLimit': '1', 'gc.auto': '0' });
+  const geometric = await setup(t, {});
+  const seen: number[] = [];
+  for (let i = 0; i < 14; i++) {
+    await geometric.work.commit(`g${i}`);
+    await geometric.work.gitOk(['push', '-q', 'origin', 'main']);
+    await settleMaintenance();
+    seen.push((await packNames(geometric.gitDir)).length);
+  }
+  t.ok(Math.max(...seen) <= 9, `by default the packs stay a geometric progression past 8: ${seen.join(', ')}`);
+  t.ok(seen[seen.length - 1]! < 14, 'and runs merged some');
   for (let i = 0; i < 3; i++) {
     await zero.work.commit(`c${i}`);
     await zero.work.gitOk(['push', '-q', 'origin', 'main']);

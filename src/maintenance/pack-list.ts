@@ -1,4 +1,4 @@
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PackIndex } from '../pack/index.js';
 import type { HashAlgorithm } from '../objects/oid.js';
@@ -54,15 +54,28 @@ export async function listPacks(packDir: string, algo: HashAlgorithm): Promise<P
   return packs;
 }
 
-/** How many complete packs without a `.keep` are in `packDir`: one readdir, for the check after every push. */
-export async function countUnkeptPacks(packDir: string): Promise<number> {
+/** The idx paths of complete packs without a `.keep` in `packDir`: one readdir, for the check after every push. */
+export async function unkeptIndexes(packDir: string): Promise<string[]> {
   const names = await readdir(packDir).catch(() => [] as string[]);
   const all = new Set(names);
-  let count = 0;
+  const found: string[] = [];
   for (const name of names) {
     if (!name.startsWith('pack-') || !name.endsWith('.idx')) continue;
     const base = name.slice(0, -4);
-    if (all.has(`${base}.pack`) && !all.has(`${base}.keep`)) count++;
+    if (all.has(`${base}.pack`) && !all.has(`${base}.keep`)) found.push(join(packDir, name));
   }
-  return count;
+  return found;
+}
+
+/** The object count of a .idx v2 from its last fan-out entry (8 + 255 × 4 bytes in), without reading the rest. */
+export async function indexObjectCount(idxPath: string): Promise<number | undefined> {
+  const handle = await open(idxPath, 'r').catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const buf = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(buf, 0, 4, 8 + 255 * 4);
+    return bytesRead === 4 ? buf.readUInt32BE(0) : undefined;
+  } finally {
+    await handle.close();
+  }
 }
