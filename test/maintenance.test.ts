@@ -219,3 +219,77 @@ t.test('the push that triggers maintenance is reported before the run ends', asy
   t.equal(await looseCount(gitDir), 0, 'every loose object packed');
   t.equal((await git(['--git-dir', gitDir, 'fsck', '--strict', '--no-dangling'])).code, 0);
 });
+
+t.test('litter of crashed processes goes after the grace period, fresh temporary files stay', async (t) => {
+  const { gitDir } = await setup(t, { 'gc.auto': '0' });
+  const { mkdir, utimes } = await import('node:fs/promises');
+  const objects = path.join(gitDir, 'objects');
+  const old = new Date(Date.now() - 2 * 60 * 60 * 1000);
+  const stale = path.join(objects, 'tmp_objdir-incoming-stale');
+  await mkdir(path.join(stale, 'pack'), { recursive: true });
+  await writeFile(path.join(stale, 'pack/tmp_pack_x'), 'partial');
+  for (const p of [path.join(stale, 'pack/tmp_pack_x'), path.join(stale, 'pack'), stale]) await utimes(p, old, old);
+  const fresh = path.join(objects, 'tmp_objdir-incoming-fresh');
+  await mkdir(fresh);
+  const packDir = path.join(objects, 'pack');
+  for (const name of ['tmp_pack_old', 'pack-1111111111111111111111111111111111111111.pack']) {
+    await writeFile(path.join(packDir, name), 'x');
+    await utimes(path.join(packDir, name), old, old);
+  }
+  await writeFile(path.join(packDir, 'tmp_pack_new'), 'x');
+  const report = await runMaintenance(gitDir);
+  t.equal(report.litterRemoved, 3);
+  const left = [...(await readdir(objects)), ...(await readdir(packDir))];
+  t.ok(left.includes('tmp_objdir-incoming-fresh') && left.includes('tmp_pack_new'), 'fresh ones stay');
+  t.notOk(left.includes('tmp_objdir-incoming-stale') || left.includes('tmp_pack_old'), 'stale ones went');
+});
+
+t.test('kill -9 at any moment of pushgate gc leaves a repository git and pushgate serve, and the next run proceeds', async (t) => {
+  const { dir, gitDir, work, url } = await setup(t, { 'gc.auto': '0' });
+  for (let i = 0; i < 12; i++) {
+    await work.commit(`c${i}`, { [`f${i}.txt`]: `content ${i}\n`.repeat(400) });
+    await work.gitOk(['push', '-q', 'origin', 'main', `main:refs/heads/b${i}`]);
+  }
+  const { spawn } = await import('node:child_process');
+  const { PUSHGATE_BIN } = await import('./helpers/git.js');
+  // Killed as it starts writing the new pack, just after publishing it (removing the old ones), and while packing refs.
+  const points = [
+    { after: 'repacking', delayMs: 0 },
+    { after: 'repacking', delayMs: 15 },
+    { after: 'wrote', delayMs: 0 },
+    { after: 'packed', delayMs: 0 },
+    { after: 'start', delayMs: 250 },
+  ];
+  for (const [n, point] of points.entries()) {
+    await work.commit(`more ${n}`, { [`more${n}.txt`]: `more ${n}\n`.repeat(300) });
+    await work.gitOk(['push', '-q', 'origin', 'main', `main:refs/heads/k${n}`]);
+    const child = spawn(process.execPath, [PUSHGATE_BIN, 'gc', '--full', gitDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const label = `killed ${point.delayMs} ms after '${point.after}'`;
+    await new Promise<void>((resolve) => {
+      const kill = () => setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve();
+      }, point.delayMs);
+      if (point.after === 'start') return kill();
+      let seen = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (seen.includes(point.after)) {
+          seen = '';
+          child.stderr.removeAllListeners('data');
+          kill();
+        }
+      });
+      child.once('close', () => resolve());
+    });
+    await new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once('close', resolve)));
+    const fsck = await git(['--git-dir', gitDir, 'fsck', '--strict', '--no-dangling']);
+    t.equal(fsck.code, 0, `${label}: git fsck --strict: ${fsck.stderr}`);
+    const clone = path.join(dir, `after-kill-${n}`);
+    t.equal((await git(['clone', '-q', '--mirror', url, clone])).code, 0, `${label}: pushgate serves a clone`);
+    t.same(await refsOf(clone), await refsOf(gitDir), `${label}: with every ref`);
+  }
+  const report = await runMaintenance(gitDir, { mode: 'full', litterGraceMs: 0 });
+  t.equal(report.repack.packsAfter, 1, 'the next run is not blocked by the dead run’s lock');
+  await assertGitAccepts(t, gitDir, url, dir, 'after the kills');
+});

@@ -11,8 +11,9 @@ export const LITTER_GRACE_MS = 60 * 60 * 1000;
 /**
  * Removes what crashed pushes and repacks leave behind, as `git prune` does
  * for `tmp_` names: quarantine directories `objects/tmp_objdir-incoming-*`
- * whose newest file is older than the grace period, and `objects/pack/tmp_*`
- * (half-written packs and indexes) older than it. Returns how many went.
+ * whose newest file is older than the grace period, `objects/pack/tmp_*`
+ * (half-written packs and indexes) and pack files whose .idx is gone (a
+ * removal cut short) older than it. Returns how many went.
  */
 export async function removeLitter(objectsDir: string, graceMs = LITTER_GRACE_MS, now = Date.now()): Promise<number> {
   let removed = 0;
@@ -26,10 +27,16 @@ export async function removeLitter(objectsDir: string, graceMs = LITTER_GRACE_MS
     }
   }
   const packDir = join(objectsDir, 'pack');
-  for (const name of await namesIn(packDir)) {
-    if (!name.startsWith('tmp_')) continue;
+  const names = await namesIn(packDir);
+  const all = new Set(names);
+  for (const name of names) {
+    // A repack killed while removing old packs leaves a .pack (or .rev …) whose .idx went first: no reader uses it.
+    const orphan = name.startsWith('pack-') && !name.endsWith('.idx') && !name.endsWith('.keep') && !all.has(name.replace(/\.[a-z]+$/, '.idx'));
+    if (!name.startsWith('tmp_') && !orphan) continue;
     const info = await lstat(join(packDir, name)).catch(() => undefined);
     if (info?.isFile() && now - info.mtimeMs > graceMs) {
+      // A pack published right now has its .pack renamed in just before its .idx: look again.
+      if (orphan && (await lstat(join(packDir, name.replace(/\.[a-z]+$/, '.idx'))).catch(() => undefined))) continue;
       await rm(join(packDir, name), { force: true });
       removed++;
     }

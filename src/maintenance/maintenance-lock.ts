@@ -1,9 +1,10 @@
 import { MaintenanceError } from '../errors.js';
+import { MAINTENANCE_LOCK_NAME } from '../repo/refs/lock-owner.js';
 import { RefLock } from '../repo/refs/ref-lock.js';
 import { MAINTENANCE_ERROR } from './maintenance-errors.js';
 
 /** `<gitdir>/pushgate-maintenance.lock`: git's gc.pid, with pushgate's lock owners. */
-const LOCK_NAME = 'pushgate-maintenance';
+const LOCK_NAME = MAINTENANCE_LOCK_NAME;
 
 /**
  * One maintenance run per repository at a time, across processes. The lock
