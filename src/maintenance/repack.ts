@@ -84,7 +84,7 @@ export async function repackObjects(objectsDir: string, algo: HashAlgorithm, opt
     others.length = 0;
     result.rolledUp = await removePacks(packDir, chosen.filter((pack) => pack.base !== written.base));
     await removeLoose(objectsDir, loose, looseOids);
-    result.packsAfter = (await listPacks(packDir, algo)).length;
+    result.packsAfter = (await readdir(packDir)).filter((name) => name.startsWith('pack-') && name.endsWith('.idx')).length;
     say(`wrote ${written.base}.pack (${written.objectCount} objects, ${written.bytes} bytes); ${result.packsAfter} pack(s) now`);
     return result;
   } finally {
