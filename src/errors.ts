@@ -53,6 +53,13 @@ export class LimitError extends PushgateError {
   }
 }
 
+/** A maintenance run (repack, pack-refs, litter removal) that could not start or finish. */
+export class MaintenanceError extends PushgateError {
+  constructor(code: string, message: string, data: Record<string, unknown> = {}) {
+    super(code, message, data);
+  }
+}
+
 /** Repository missing, unreadable or malformed on disk. */
 export class RepositoryError extends PushgateError {
   constructor(code: string, message: string, data: Record<string, unknown> = {}) {

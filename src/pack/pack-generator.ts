@@ -89,6 +89,8 @@ export interface GeneratePackOptions {
   onBadCrc?(entry: CopiedEntry): void;
   /** Filled in as entries are written. */
   stats?: PackStats;
+  /** Told where each entry went and the CRC32 of its bytes: what a .idx records (a repack writes one). */
+  onEntry?(key: EntryKey, offset: number, crc32: number): void;
 }
 
 /**
@@ -100,12 +102,17 @@ export interface GeneratePackOptions {
  * memory holds one chunk, one fresh object, and the offsets written so far.
  */
 export async function* generatePack(entries: Iterable<GeneratorEntry>, options: GeneratePackOptions): AsyncGenerator<Buffer> {
-  const out = new ChunkedOutput(createChecksumHasher(options.algo), options.chunkSize ?? 64 * 1024);
+  const out = new ChunkedOutput(
+    createChecksumHasher(options.algo),
+    options.chunkSize ?? 64 * 1024,
+    options.onEntry !== undefined,
+  );
   const written = new Map<EntryKey, number>();
   /** Written entries that are deltas against an entry not written yet: no base for a new delta. */
   const waiting = new Set<EntryKey>();
   const level = options.compressionLevel ?? zlib.constants.Z_DEFAULT_COMPRESSION;
   out.push(encodePackHeader(options.objectCount));
+  out.takeCrc();
   let count = 0;
   // Synchronous for copied entries (the bulk of a clone); awaits only to load a fresh one or to hand out full chunks.
   for (const item of entries) {
@@ -125,6 +132,7 @@ export async function* generatePack(entries: Iterable<GeneratorEntry>, options: 
       yield* writeWhole(out, item, level);
     }
     written.set(item.key, start);
+    options.onEntry?.(item.key, start, out.takeCrc());
     count++;
     if (out.hasReady) yield* out.drain();
   }
@@ -268,11 +276,21 @@ class ChunkedOutput {
   private used = 0;
   private ready: Buffer[] = [];
 
+  /** CRC32 of what was pushed since the last takeCrc(), when asked for. */
+  private crc = 0;
+
   constructor(
     private readonly hasher: ReturnType<typeof createChecksumHasher>,
     private readonly chunkSize: number,
+    private readonly withCrc = false,
   ) {
     this.chunk = Buffer.allocUnsafe(chunkSize);
+  }
+
+  takeCrc(): number {
+    const crc = this.crc;
+    this.crc = 0;
+    return crc;
   }
 
   private readonly scratch = Buffer.alloc(32);
@@ -312,6 +330,7 @@ class ChunkedOutput {
   /** Copies `bytes` (which may be a short-lived view) into the current chunk. */
   push(bytes: Buffer): void {
     this.offset += bytes.length;
+    if (this.withCrc) this.crc = zlib.crc32(bytes, this.crc);
     let at = 0;
     while (at < bytes.length) {
       const n = Math.min(bytes.length - at, this.chunkSize - this.used);

@@ -1,3 +1,4 @@
+import { maintainAfterPush } from '../maintenance/index.js';
 import { advertise } from './phases/advertise.js';
 import { apply } from './phases/apply.js';
 import { check } from './phases/check.js';
@@ -50,6 +51,10 @@ export async function receivePack(session: ReceivePackSession): Promise<ReceiveP
   report(push);
   await runPostHooks(push);
   await push.out.finish();
+  // As receive-pack's `git gc --auto`, but after the report and off the push's path: never awaited here.
+  if (session.autoMaintenance !== false && push.commands.some((command) => command.ok)) {
+    void maintainAfterPush(session.repo.gitDir, { log: push.log });
+  }
   push.log?.info(
     {
       refs: push.commands.map((c) => `${c.refName}:${c.ok ? 'ok' : c.reason}`),

@@ -37,6 +37,12 @@ export interface ReceivePackSession extends GitServiceSession {
   policy?: PolicySource;
   /** Extra environment for executable hooks (e.g. REMOTE_USER). */
   hookEnv?: Record<string, string>;
+  /**
+   * After a push that updated a ref, `git gc --auto` in the background, when
+   * git's thresholds say so (maintenance/auto.ts). Default true; the
+   * repository's receive.autogc and gc.auto still decide.
+   */
+  autoMaintenance?: boolean;
 }
 
 export interface ReceivePackOutcome {

@@ -29,8 +29,9 @@ export class LayeredObjectDatabase implements ObjectDatabase {
 
   async has(oid: string): Promise<boolean> {
     if (this.cache.get(oid)) return true;
+    const seen = this.generation();
     if (await this.hasWithoutRescan(oid)) return true;
-    return (await this.rescanChanged()) && this.hasWithoutRescan(oid);
+    return (await this.rescanChanged(seen)) && this.hasWithoutRescan(oid);
   }
 
   private async hasWithoutRescan(oid: string): Promise<boolean> {
@@ -42,8 +43,9 @@ export class LayeredObjectDatabase implements ObjectDatabase {
   async read(oid: string): Promise<GitObject | null> {
     const cached = this.cache.get(oid);
     if (cached) return cached;
+    const seen = this.generation();
     let object = await this.readWithoutRescan(oid);
-    if (!object && (await this.rescanChanged())) object = await this.readWithoutRescan(oid);
+    if (!object && (await this.rescanChanged(seen))) object = await this.readWithoutRescan(oid);
     if (object) this.cache.set(oid, object);
     return object;
   }
@@ -81,8 +83,9 @@ export class LayeredObjectDatabase implements ObjectDatabase {
   async info(oid: string): Promise<{ type: ObjectType; size: number } | null> {
     const cached = this.cache.get(oid);
     if (cached) return { type: cached.type, size: cached.data.length };
+    const seen = this.generation();
     let info = await this.infoWithoutRescan(oid);
-    if (!info && (await this.rescanChanged())) info = await this.infoWithoutRescan(oid);
+    if (!info && (await this.rescanChanged(seen))) info = await this.infoWithoutRescan(oid);
     return info;
   }
 
@@ -109,10 +112,21 @@ export class LayeredObjectDatabase implements ObjectDatabase {
     for (const dir of this.directories) await dir.scanPacks(true);
   }
 
-  private async rescanChanged(): Promise<boolean> {
-    let changed = false;
-    for (const dir of this.directories) if (await dir.scanPacks()) changed = true;
-    return changed;
+  /**
+   * git's reprepare_packed_git: after a miss, look at pack/ again. True when
+   * the pack set differs from the one the failed lookup started with (a
+   * repack may have moved the object into a new pack and removed the old
+   * pack or the loose file), counting scans other readers ran meanwhile.
+   */
+  private async rescanChanged(seen: number): Promise<boolean> {
+    for (const dir of this.directories) await dir.scanPacks();
+    return this.generation() !== seen;
+  }
+
+  private generation(): number {
+    let sum = 0;
+    for (const dir of this.directories) sum += dir.generation;
+    return sum;
   }
 }
 

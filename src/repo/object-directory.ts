@@ -6,6 +6,9 @@ import { isErrno } from './fs-durable.js';
 import { LooseObjectStore } from './loose-objects.js';
 import type { PackOpener, PackedObjectSource } from './pack-source.js';
 
+/** How long a pack that left pack/ stays open for reads already under way. */
+const RETIRED_PACK_CLOSE_MS = 60_000;
+
 /**
  * One objects directory (a repository's, a quarantine's or an alternate's):
  * its loose objects and every pack in `pack/` that has an `.idx`.
@@ -14,8 +17,11 @@ export class ObjectDirectory {
   readonly loose: LooseObjectStore;
   readonly packDir: string;
   private packs = new Map<string, PackedObjectSource>();
+  private readonly retired = new Set<PackedObjectSource>();
   private scannedStamp = -1;
   private scanning: Promise<boolean> | undefined;
+  /** Bumped whenever the set of open packs changes: a reader that missed can tell whether a retry may find more. */
+  generation = 0;
 
   constructor(
     readonly path: string,
@@ -63,12 +69,17 @@ export class ObjectDirectory {
    * changed (one stat of pack/). Returns whether the set of packs changed.
    */
   async scanPacks(force = false): Promise<boolean> {
-    if (!this.scanning) {
-      this.scanning = this.doScan(force).finally(() => {
-        this.scanning = undefined;
-      });
-    }
-    return this.scanning;
+    // Scans run one after another, each from a fresh readdir: joining a scan that
+    // started before a repack renamed its pack in would miss that pack.
+    const previous = this.scanning ?? Promise.resolve(false);
+    const run = previous.catch(() => false).then(() => this.doScan(force));
+    this.scanning = run;
+    void run
+      .finally(() => {
+        if (this.scanning === run) this.scanning = undefined;
+      })
+      .catch(() => undefined);
+    return run;
   }
 
   private async doScan(force: boolean): Promise<boolean> {
@@ -97,23 +108,40 @@ export class ObjectDirectory {
         next.set(packPath, await this.openPack(packPath, this.algo));
         changed = true;
       } catch (error) {
-        // A pack being written or removed right now: pick it up on a later scan.
+        // A pack removed by a repack right now (its objects are in the pack that
+        // replaced it), or one being written: the next scan must look again.
         if (!isErrno(error, 'ENOENT')) throw error;
+        this.scannedStamp = -1;
       }
     }
     for (const [packPath, pack] of this.packs) {
       if (!next.has(packPath)) {
         changed = true;
-        await pack.close();
+        this.retire(pack);
       }
     }
     this.packs = next;
+    if (changed) this.generation++;
     return changed;
   }
 
+  /**
+   * A pack that went away (a repack replaced it) may still be in the middle of
+   * a read for another caller: its descriptor keeps the unlinked file
+   * readable, so it is closed a while later rather than under that read.
+   */
+  private retire(pack: PackedObjectSource): void {
+    this.retired.add(pack);
+    const timer = setTimeout(() => {
+      if (this.retired.delete(pack)) void pack.close().catch(() => undefined);
+    }, RETIRED_PACK_CLOSE_MS);
+    timer.unref();
+  }
+
   async close(): Promise<void> {
-    const packs = [...this.packs.values()];
+    const packs = [...this.packs.values(), ...this.retired];
     this.packs = new Map();
+    this.retired.clear();
     this.scannedStamp = -1;
     await Promise.all(packs.map((pack) => pack.close()));
   }

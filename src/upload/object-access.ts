@@ -37,6 +37,16 @@ export class UploadObjects {
   ) {}
 
   static async open(repo: Repository): Promise<UploadObjects> {
+    // A repack may remove a listed pack before it is opened; its objects are in
+    // a pack renamed in before, so a fresh listing finds them (git's reprepare).
+    for (let attempt = 0; ; attempt++) {
+      const opened = await UploadObjects.tryOpen(repo);
+      if (opened.complete || attempt >= 4) return new UploadObjects(repo, opened.packs);
+      for (const pack of opened.packs) pack.close();
+    }
+  }
+
+  private static async tryOpen(repo: Repository): Promise<{ packs: GeneratorPack[]; complete: boolean }> {
     const objectsDir = join(repo.gitDir, 'objects');
     const packPaths: { path: string; mtime: number; local: boolean }[] = [];
     for (const [n, dir] of [objectsDir, ...(await collectAlternates(objectsDir))].entries()) {
@@ -45,6 +55,7 @@ export class UploadObjects {
     // git's order: local packs first, then the most recently modified.
     packPaths.sort((a, b) => Number(b.local) - Number(a.local) || b.mtime - a.mtime);
     const packs: GeneratorPack[] = [];
+    let complete = true;
     for (const { path } of packPaths) {
       try {
         packs.push(await GeneratorPack.open(path, repo.algo));
@@ -54,9 +65,10 @@ export class UploadObjects {
           for (const pack of packs) pack.close();
           throw error;
         }
+        complete = false;
       }
     }
-    return new UploadObjects(repo, packs);
+    return { packs, complete };
   }
 
   get algo() {

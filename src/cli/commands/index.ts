@@ -10,6 +10,7 @@ export const commandLoaders: { name: string; load: () => Promise<CliCommand> }[]
   { name: 'repo', load: async () => (await import('./repo.js')).repoCommand },
   { name: 'receive-pack', load: async () => (await import('./receive-pack.js')).receivePackCommand },
   { name: 'upload-pack', load: async () => (await import('./upload-pack.js')).uploadPackCommand },
+  { name: 'gc', load: async () => (await import('./gc.js')).gcCommand },
   // accounts, permissions and the audit log
   { name: 'user', load: async () => (await import('./user.js')).userCommand },
   { name: 'group', load: async () => (await import('./group.js')).groupCommand },

@@ -334,7 +334,16 @@ export async function takeOverTransactionLock(gitDir: string, name: string, tx: 
   return 'busy';
 }
 
-/** Names of the `.lock` files of the repository's refs (and "packed-refs"), without ".lock". */
+/**
+ * Locks outside refs/ that take owner links: packed-refs, and the maintenance
+ * run's (maintenance/maintenance-lock.ts). The sweep must know them, or it
+ * would take their owner links for those of published refs and drop them,
+ * leaving the lock ownerless, blocked for the grace period.
+ */
+export const MAINTENANCE_LOCK_NAME = 'pushgate-maintenance';
+const TOP_LEVEL_LOCKS = ['packed-refs', MAINTENANCE_LOCK_NAME];
+
+/** Names of the `.lock` files of the repository's refs (and the top-level ones), without ".lock". */
 async function listLockNames(gitDir: string): Promise<string[]> {
   const names: string[] = [];
   async function walk(relative: string): Promise<void> {
@@ -351,7 +360,7 @@ async function listLockNames(gitDir: string): Promise<string[]> {
     }
   }
   await walk('refs/');
-  if (await lstatOrUndefined(join(gitDir, 'packed-refs.lock'))) names.push('packed-refs');
+  for (const name of TOP_LEVEL_LOCKS) if (await lstatOrUndefined(join(gitDir, `${name}.lock`))) names.push(name);
   return names;
 }
 

@@ -95,21 +95,31 @@ async function finish(ctx: RefTransactionContext, items: Resolved[], message: st
   }
 }
 
-/** Take packed-refs.lock and stage packed-refs minus `names`, if any of them is packed. */
+/**
+ * Take packed-refs.lock for deletions and stage packed-refs minus `names`
+ * (digest set) when any of them is packed. As git does, the lock is taken
+ * even when none is packed yet and held until the loose refs are gone: a
+ * pack-refs running meanwhile (which holds the same lock) could otherwise
+ * pack a ref that this deletion then removes only loose, bringing it back.
+ */
 async function stagePackedRemoval(
   ctx: RefTransactionContext,
   names: string[],
   tx?: string,
-): Promise<{ lock: RefLock; digest: string } | RefFailure | undefined> {
-  const packed = await ctx.reader.packed.read();
-  const packedNames = names.filter((name) => packed.refs.has(name));
-  if (packedNames.length === 0) return undefined;
-  const lock = await acquirePackedRefsLock(ctx.gitDir, packedNames[0]!, tx);
+): Promise<{ lock: RefLock; digest?: string } | RefFailure | undefined> {
+  if (names.length === 0) return undefined;
+  const lock = await acquirePackedRefsLock(ctx.gitDir, names[0]!, tx);
   if (!(lock instanceof RefLock)) return lock;
-  // Re-read under the lock: someone may have repacked meanwhile.
-  const { text, digest } = packedRefsWithout(await ctx.reader.packed.read(), names);
-  await lock.write(text);
-  return { lock, digest };
+  try {
+    const packed = await ctx.reader.packed.read();
+    if (!names.some((name) => packed.refs.has(name))) return { lock };
+    const { text, digest } = packedRefsWithout(packed, names);
+    await lock.write(text);
+    return { lock, digest };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
 }
 
 /** One update on its own (a non-atomic push applies these one by one, like git 2.39). */
@@ -135,11 +145,16 @@ export async function applySingleUpdate(
         await releaseLock(ctx, lock);
         return packed;
       }
-      if (packed) await packed.lock.commit();
+      try {
+        if (packed?.digest !== undefined) await packed.lock.commit();
+        await publish(ctx, item, lock);
+      } finally {
+        if (packed && packed.digest === undefined) await packed.lock.release();
+      }
     } else {
       await lock.write(`${update.newOid}\n`);
+      await publish(ctx, item, lock);
     }
-    await publish(ctx, item, lock);
   } catch (error) {
     await releaseLock(ctx, lock);
     return refMessages.io(item.name, describeErrno(error));
@@ -243,7 +258,7 @@ export async function applyAtomicUpdates(
   crashPoint('after-commit');
 
   try {
-    if (packedLock) await packedLock.commit();
+    if (packedLock && packedDigest !== undefined) await packedLock.commit();
     for (const [index, item] of items.entries()) {
       await publish(ctx, item, locks[index]!);
       if (index === 0) crashPoint('after-first-apply');
@@ -251,6 +266,9 @@ export async function applyAtomicUpdates(
   } catch {
     // Committed: finish the way recovery would, from the journal.
     await recoverJournal(ctx.gitDir, commitRecord);
+  } finally {
+    // Held only to keep pack-refs out while the loose refs went (nothing packed to remove).
+    if (packedLock && packedDigest === undefined) await packedLock.release().catch(() => undefined);
   }
   await finish(ctx, items, write.message);
   await removeJournal(ctx.gitDir, id);
