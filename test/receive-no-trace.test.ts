@@ -1,8 +1,9 @@
 import t, { type Test } from 'tap';
-import { chmod, readdir, writeFile } from 'node:fs/promises';
+import { chmod, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { initRepository } from '../src/repo/init-repository.js';
 import { gitOk, refsOf, tempDir, WorkRepo } from './helpers/git.js';
+import { objectFiles as objectFilesOf } from './helpers/no-trace.js';
 import { startTestServer } from './helpers/server.js';
 import { demuxSideband, packOf, postReceivePack, reportLines, updateRequestBody } from './helpers/wire.js';
 
@@ -25,17 +26,7 @@ async function setup(t: Test) {
   await work.gitOk(['remote', 'add', 'origin', url]);
   const base = await work.commit('base');
   await work.gitOk(['push', '-q', 'origin', 'main']);
-  const objectFiles = async () => {
-    const out: string[] = [];
-    const walk = async (d: string) => {
-      for (const e of await readdir(d, { withFileTypes: true })) {
-        if (e.isDirectory()) await walk(path.join(d, e.name));
-        else out.push(path.relative(gitDir, path.join(d, e.name)));
-      }
-    };
-    await walk(path.join(gitDir, 'objects'));
-    return out.sort();
-  };
+  const objectFiles = () => objectFilesOf(gitDir);
   const push = async (
     commands: { oldOid: string; newOid: string; ref: string }[],
     revs: string[],

@@ -12,7 +12,7 @@ import { upperBound } from './pack-reader.js';
 import { FANOUT_LENGTH, IDX_HEADER_LENGTH } from './idx-format.js';
 import { PackIndex } from './idx-reader.js';
 import { EntryInflater } from './pack-generator-inflate.js';
-import { readLargeObject } from './large-object.js';
+import { readLargeObject, type StoredLayout } from './large-object.js';
 import type { SpillFile } from './spill-file.js';
 import { PACK_ERROR, badObject } from './pack-errors.js';
 import { PACK_HEADER_LENGTH, parsePackHeader } from './pack-header.js';
@@ -24,19 +24,12 @@ const DEFAULT_CACHE_BYTES = 32 * 1024 * 1024;
 /** Stored bytes are copied in pieces no bigger than this, so a huge blob is never held whole. */
 export const COPY_CHUNK = 1 << 20;
 
-/** How one entry is stored: enough to copy it into another pack unchanged. */
-export interface StoredEntryInfo {
-  offset: number;
-  /** 1-4, or 6 (OFS_DELTA) / 7 (REF_DELTA). */
-  typeCode: number;
-  /** Inflated size of the stored data (the delta's own size for a delta). */
-  size: number;
-  /** Start of the zlib data. */
-  dataStart: number;
-  /** Where the next entry (or the trailer) starts. */
-  end: number;
-  /** Deltas: offset of the base in this pack, -1 when it is not here (a REF_DELTA to elsewhere); -1 for non-deltas. */
-  baseOffset: number;
+/**
+ * How one entry is stored: enough to copy it into another pack unchanged
+ * (its layout, with baseOffset -1 for a REF_DELTA to elsewhere and for
+ * non-deltas).
+ */
+export interface StoredEntryInfo extends StoredLayout {
   /** REF_DELTA: the base id as stored. (OFS_DELTA: see baseOid().) */
   refBase?: string;
 }
