@@ -1,5 +1,5 @@
 import { PIECE_SIZE } from './big-objects.js';
-import { badDelta, readDeltaSizes, type DeltaSizes } from './delta.js';
+import { badDelta, copyOpLength, decodeCopyOp, readDeltaSizes, type CopyOp, type DeltaSizes } from './delta.js';
 import type { SpillFile } from './spill-file.js';
 import type { Turns } from './turns.js';
 
@@ -30,6 +30,7 @@ export async function applyDeltaPieces(
   /** Bytes of an op cut by the end of the previous piece. */
   let carry: Buffer | undefined;
   let insertLeft = 0;
+  const copy: CopyOp = { offset: 0, size: 0 };
   for await (const next of pieces) {
     let piece = carry ? Buffer.concat([carry, next]) : next;
     carry = undefined;
@@ -62,8 +63,8 @@ export async function applyDeltaPieces(
           carry = Buffer.from(piece.subarray(pos));
           break;
         }
-        const { offset, size } = decodeCopy(piece, pos, op);
-        pos += length;
+        pos = decodeCopyOp(piece, pos + 1, op, copy);
+        const { offset, size } = copy;
         if (offset + size > base.length) throw badDelta('copy op reads past the end of the base');
         if (output.written + size > output.size) throw badDelta('copy op writes past the declared result size');
         await copyFromBase(base, offset, size, output, turns);
@@ -90,27 +91,6 @@ function headerIsComplete(piece: Buffer): boolean {
   let varints = 0;
   for (const byte of piece) if (!(byte & 0x80) && ++varints === 2) return true;
   return false;
-}
-
-function copyOpLength(op: number): number {
-  let n = 1;
-  for (let bit = 0; bit < 7; bit++) if (op & (1 << bit)) n++;
-  return n;
-}
-
-/** Offset and size of a copy op (see delta.ts), whose bytes are all in `buf`. */
-function decodeCopy(buf: Buffer, at: number, op: number): { offset: number; size: number } {
-  let pos = at + 1;
-  let offset = 0;
-  let size = 0;
-  if (op & 0x01) offset = buf[pos++]!;
-  if (op & 0x02) offset |= buf[pos++]! << 8;
-  if (op & 0x04) offset |= buf[pos++]! << 16;
-  if (op & 0x08) offset = (offset | (buf[pos++]! << 24)) >>> 0;
-  if (op & 0x10) size = buf[pos++]!;
-  if (op & 0x20) size |= buf[pos++]! << 8;
-  if (op & 0x40) size |= buf[pos++]! << 16;
-  return { offset, size: size === 0 ? 0x10000 : size };
 }
 
 async function copyFromBase(base: DeltaBase, offset: number, size: number, out: PieceOutput, turns: Turns): Promise<void> {

@@ -59,6 +59,40 @@ export function applyDelta(base: Buffer, delta: Buffer): Buffer {
   return out;
 }
 
+/** A copy op's arguments; one is reused across ops, so that applying a delta allocates nothing per op. */
+export interface CopyOp {
+  offset: number;
+  size: number;
+}
+
+/** How many bytes copy op `op` takes, itself included: one more per flag bit. */
+export function copyOpLength(op: number): number {
+  let n = 1;
+  for (let bit = 0; bit < 7; bit++) if (op & (1 << bit)) n++;
+  return n;
+}
+
+/**
+ * Decodes copy op `op` into `out` from its argument bytes at `pos` (each flag
+ * bit says whether that byte of offset/size is present; size 0 means
+ * 0x10000). Returns the position after them, past `buf`'s end when the op is
+ * truncated (the missing bytes read as 0).
+ */
+export function decodeCopyOp(buf: Buffer, pos: number, op: number, out: CopyOp): number {
+  let offset = 0;
+  let size = 0;
+  if (op & 0x01) offset = buf[pos++]!;
+  if (op & 0x02) offset |= buf[pos++]! << 8;
+  if (op & 0x04) offset |= buf[pos++]! << 16;
+  if (op & 0x08) offset = (offset | (buf[pos++]! << 24)) >>> 0;
+  if (op & 0x10) size = buf[pos++]!;
+  if (op & 0x20) size |= buf[pos++]! << 8;
+  if (op & 0x40) size |= buf[pos++]! << 16;
+  out.offset = offset;
+  out.size = size === 0 ? 0x10000 : size;
+  return pos;
+}
+
 /** Copy `size` bytes from the base (or from the delta itself, for an insert) at `from` to `written` in the result. */
 type OpVisitor = (fromBase: boolean, from: number, size: number, written: number) => void;
 
@@ -67,21 +101,13 @@ function forEachOp(delta: Buffer, opsStart: number, baseSize: number, resultSize
   const end = delta.length;
   let pos = opsStart;
   let written = 0;
+  const copy: CopyOp = { offset: 0, size: 0 };
   while (pos < end) {
     const op = delta[pos++]!;
     if (op & 0x80) {
-      let offset = 0;
-      let size = 0;
-      // Each flag bit says whether that byte of offset/size is present.
-      if (op & 0x01) offset = delta[pos++]!;
-      if (op & 0x02) offset |= delta[pos++]! << 8;
-      if (op & 0x04) offset |= delta[pos++]! << 16;
-      if (op & 0x08) offset = (offset | (delta[pos++]! << 24)) >>> 0;
-      if (op & 0x10) size = delta[pos++]!;
-      if (op & 0x20) size |= delta[pos++]! << 8;
-      if (op & 0x40) size |= delta[pos++]! << 16;
+      pos = decodeCopyOp(delta, pos, op, copy);
       if (pos > end) throw badDelta('truncated copy op');
-      if (size === 0) size = 0x10000;
+      const { offset, size } = copy;
       if (offset + size > baseSize) throw badDelta('copy op reads past the end of the base');
       if (written + size > resultSize) throw badDelta('copy op writes past the declared result size');
       visit?.(true, offset, size, written);
